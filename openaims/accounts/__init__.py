@@ -1,0 +1,1 @@
+"""Organizations (tenants), users, memberships with roles, API tokens."""

@@ -1,0 +1,82 @@
+"""Who am I, and my API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from ninja import Router, Schema
+
+from openaims.accounts import services
+from openaims.accounts.choices import ROLE_PERMISSIONS
+from openaims.accounts.models import ApiToken
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, Name
+from openaims.base.selectors import get_scoped, scoped
+
+router = Router(tags=["Accounts"])
+
+
+class MeOut(Schema):
+    user_id: uuid.UUID | None
+    username: str
+    organization_id: uuid.UUID
+    organization_slug: str
+    role: str
+    permissions: list[str]
+
+
+class TokenIn(Schema):
+    name: Name
+    expires_at: dt.datetime | None = None
+
+
+class TokenOut(Schema):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    user_id: uuid.UUID
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class TokenCreatedOut(TokenOut):
+    token: str
+
+
+@router.get("/me", response={200: MeOut, **READ_ERRORS}, summary="The caller, their organization and role")
+def me(request):
+    actor = request.auth
+    return {
+        "user_id": actor.user.pk if actor.user else None,
+        "username": actor.user.username if actor.user else actor.label,
+        "organization_id": actor.organization.pk,
+        "organization_slug": actor.organization.slug,
+        "role": actor.role,
+        "permissions": sorted(ROLE_PERMISSIONS[actor.role]),
+    }
+
+
+@router.get("/tokens", response={200: list[TokenOut], **READ_ERRORS}, summary="My API tokens")
+def list_tokens(request):
+    return list(scoped(ApiToken, request.auth).filter(user=request.auth.user))
+
+
+@router.post("/tokens", response={201: TokenCreatedOut, **WRITE_ERRORS}, summary="Create an API token (shown once)")
+def create_token(request, payload: TokenIn):
+    token, raw = services.token_create(
+        actor=request.auth, user=request.auth.user, name=payload.name, expires_at=payload.expires_at
+    )
+    token.token = raw
+    return 201, token
+
+
+@router.post("/tokens/{id}/revoke", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token")
+def revoke_token(request, id: uuid.UUID):
+    token = get_scoped(ApiToken, request.auth, id)
+    if request.auth.user is None or (token.user_id != request.auth.user.pk and not request.auth.can("manage_members")):
+        from openaims.base.errors import NotFound
+
+        raise NotFound("No such API token.")
+    return services.token_revoke(actor=request.auth, token=token)

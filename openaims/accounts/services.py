@@ -1,0 +1,150 @@
+"""Writes of organizations, users, memberships and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from openaims.accounts.choices import Permission, Role
+from openaims.accounts.models import ApiToken, LoginFailure, Membership, Organization, User
+from openaims.base.context import Actor, system_actor
+from openaims.base.models import TrailAction
+from openaims.base.services import create_record, update_record
+from openaims.base.trail import record_event
+
+TOKEN_PREFIX = "aims_"
+
+
+def organization_create(
+    *, name: str, slug: str = "", owner: User | None = None, actor_label: str = "system"
+) -> Organization:
+    """Create a tenant (and make ``owner`` its owner). The first trail event of its chain records it."""
+    slug = slug or slugify(name)[:60]
+    organization = Organization(name=name.strip(), slug=slug)
+    organization.full_clean()
+    with transaction.atomic():
+        organization.save()
+        actor = system_actor(organization, label=actor_label)
+        record_event(
+            actor=actor,
+            action=TrailAction.CREATE,
+            instance=organization,
+            changes={"name": [None, organization.name], "slug": [None, organization.slug]},
+        )
+        if owner is not None:
+            create_record(Membership, actor=actor, permission=Permission.VIEW, user=owner, role=Role.OWNER)
+    return organization
+
+
+def user_create(
+    *, username: str, password: str | None, email: str = "", first_name: str = "", last_name: str = ""
+) -> User:
+    """Create a person who can sign in (the username is usually the e-mail address)."""
+    user = User(username=username.strip(), email=(email or (username if "@" in username else "")).strip())
+    user.first_name, user.last_name = first_name, last_name
+    if password:
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def membership_add(*, actor: Actor, user: User, role: str) -> Membership:
+    """Give ``user`` a role in the actor's organization."""
+    return create_record(Membership, actor=actor, permission=Permission.MANAGE_MEMBERS, user=user, role=role)
+
+
+def membership_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    with transaction.atomic():
+        if membership.role == Role.OWNER and role != Role.OWNER:
+            owners = Membership.objects.filter(organization=actor.organization, role=Role.OWNER).count()
+            if owners <= 1:
+                raise ValidationError({"role": ["An organization keeps at least one owner."]})
+        return update_record(membership, actor=actor, permission=Permission.MANAGE_MEMBERS, role=role)
+
+
+def _hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def token_create(*, actor: Actor, user: User, name: str, expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
+    """Create an API token for ``user`` (the actor or, for admins, another member).
+
+    Returns the token record and the token itself, which is shown once and never stored.
+    """
+    if actor.user is not None and actor.user.pk != user.pk:
+        actor.require(Permission.MANAGE_MEMBERS)
+    if not Membership.objects.filter(organization=actor.organization, user=user).exists():
+        raise ValidationError({"user": ["Not a member of this organization."]})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = create_record(
+        ApiToken,
+        actor=actor,
+        permission=Permission.VIEW,
+        user=user,
+        name=name.strip(),
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        token_hash=_hash_token(raw),
+        expires_at=expires_at,
+    )
+    return token, raw
+
+
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
+    """Revoke a token: the actor's own, or anyone's for those who manage members."""
+    if actor.user is None or actor.user.pk != token.user_id:
+        actor.require(Permission.MANAGE_MEMBERS)
+    if token.revoked_at is not None:
+        return token
+    return update_record(
+        token, actor=actor, permission=Permission.VIEW, action=TrailAction.TRANSITION, revoked_at=timezone.now()
+    )
+
+
+def token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
+    """The active token and its membership for a presented token, or None. Updates last-used time."""
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = ApiToken.objects.select_related("user", "organization").filter(token_hash=_hash_token(raw)).first()
+    if token is None or not token.is_active or not token.user.is_active:
+        return None
+    membership = Membership.objects.filter(organization_id=token.organization_id, user_id=token.user_id).first()
+    if membership is None:
+        return None
+    now = timezone.now()
+    # Last-used time is bookkeeping, not a change of the record: no trail event, and at most once a minute.
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=60):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token, membership
+
+
+def login_allowed(*, username: str, address: str) -> bool:
+    """False while a username or an address has too many recent failed sign-ins."""
+    since = timezone.now() - dt.timedelta(seconds=settings.AIMS_LOGIN_WINDOW_SECONDS)
+    recent = LoginFailure.objects.filter(at__gte=since)
+    limit = settings.AIMS_LOGIN_MAX_FAILURES
+    return (
+        recent.filter(username=username.lower()[:150]).count() < limit
+        and recent.filter(address=address[:64]).count() < limit * 4
+    )
+
+
+def login_failed(*, username: str, address: str) -> None:
+    LoginFailure.objects.create(username=username.lower()[:150], address=address[:64])
+    LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(days=1)).delete()
+
+
+def login_succeeded(*, username: str) -> None:
+    LoginFailure.objects.filter(username=username.lower()[:150]).delete()

@@ -1,0 +1,189 @@
+"""The API's shared machinery: authentication, error answers, pagination and CRUD endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from openaims.accounts.models import Membership
+from openaims.base.context import Actor
+from openaims.base.errors import NotFound, PermissionDenied, field_errors
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, TrailEventOut, page_schema
+from openaims.base.selectors import get_scoped, scoped
+from openaims.base.trail import history_for
+
+MAX_PAGE_SIZE = 200
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer aims_…``: the token's member, in the token's organization."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
+        from openaims.accounts.services import token_authenticate
+
+        found = token_authenticate(token)
+        if found is None:
+            return None
+        api_token, membership = found
+        return Actor(organization=membership.organization, role=membership.role, user=api_token.user, token=api_token)
+
+
+class SessionActorAuth(SessionAuth):
+    """The signed-in user of the web UI (CSRF-checked), in the organization chosen in the session."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        chosen = request.session.get("organization_id")
+        memberships = Membership.objects.filter(user=user).select_related("organization")
+        membership = (memberships.filter(organization_id=chosen).first() if chosen else None) or memberships.first()
+        if membership is None:
+            return None
+        return Actor(organization=membership.organization, role=membership.role, user=user)
+
+
+def _problem(api: NinjaAPI, request, status: int, detail: str, errors: list[dict] | None = None):
+    body = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail, "errors": errors or []}
+    return api.create_response(request, body, status=status)
+
+
+def _location(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters", "data")]
+    return ".".join(parts)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every error becomes a JSON problem naming the field and the problem."""
+
+    @api.exception_handler(NinjaValidationError)
+    def _validation(request, exc: NinjaValidationError):
+        errors = [{"field": _location(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors]
+        if any(e.get("type") == "json_invalid" for e in exc.errors):
+            return _problem(api, request, 400, "The request body is not valid JSON.", errors)
+        return _problem(api, request, 422, "The request has invalid fields.", errors)
+
+    @api.exception_handler(ValidationError)
+    def _model_validation(request, exc: ValidationError):
+        return _problem(api, request, 422, "The request has invalid fields.", field_errors(exc))
+
+    @api.exception_handler(NotFound)
+    def _not_found(request, exc: NotFound):
+        return _problem(api, request, 404, str(exc) or "Not found.")
+
+    @api.exception_handler(Http404)
+    def _http404(request, exc):
+        return _problem(api, request, 404, "Not found.")
+
+    @api.exception_handler(PermissionDenied)
+    def _denied(request, exc: PermissionDenied):
+        return _problem(api, request, 403, str(exc))
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request, exc):
+        return _problem(api, request, 401, "Sign in, or send 'Authorization: Bearer <API token>'.")
+
+    @api.exception_handler(HttpError)
+    def _http_error(request, exc: HttpError):
+        return _problem(api, request, exc.status_code, str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request, exc):
+        return _problem(api, request, 413, "The request body is too large.")
+
+
+class PageQuery(Schema):
+    limit: int = 50
+    offset: int = 0
+
+
+def paginate(queryset: models.QuerySet, limit: int, offset: int) -> dict:
+    """One page of ``queryset``; limits outside 1..200 and negative offsets are refused with the field named."""
+    errors = []
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        errors.append({"field": "limit", "message": f"must be between 1 and {MAX_PAGE_SIZE}"})
+    if offset < 0 or offset > 10**9:
+        errors.append({"field": "offset", "message": "must be between 0 and 1000000000"})
+    if errors:
+        raise ValidationError({e["field"]: [e["message"]] for e in errors})
+    return {
+        "count": queryset.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": list(queryset[offset : offset + limit]),
+    }
+
+
+def register_crud(
+    router: Router,
+    *,
+    path: str,
+    model: type[models.Model],
+    out: type[Schema],
+    create_in: type[Schema],
+    patch_in: type[Schema],
+    filters: type[Schema],
+    filter_queryset: Callable[[models.QuerySet, Schema], models.QuerySet],
+    create: Callable[..., models.Model],
+    update: Callable[..., models.Model],
+    delete: Callable[..., None],
+    instance_kwarg: str,
+    queryset: Callable[[models.QuerySet], models.QuerySet] = lambda qs: qs,
+) -> None:
+    """List, create, read, update and delete endpoints for one model, all through its services."""
+    name = model._meta.verbose_name
+    plural = model._meta.verbose_name_plural
+    page = page_schema(out)
+    item_path = f"/{path}/{{id}}"
+
+    def _get(actor: Actor, id: uuid.UUID):
+        return get_scoped(model, actor, id, queryset=queryset(scoped(model, actor)))
+
+    @router.get(f"/{path}", response={200: page, **READ_ERRORS}, summary=f"List {plural}", operation_id=f"list_{path}")
+    def list_(request, filters: Query[filters], limit: int = 50, offset: int = 0):  # type: ignore[valid-type]
+        qs = filter_queryset(queryset(scoped(model, request.auth)), filters)
+        return paginate(qs, limit, offset)
+
+    @router.post(
+        f"/{path}", response={201: out, **WRITE_ERRORS}, summary=f"Create a {name}", operation_id=f"create_{path}"
+    )
+    def create_(request, payload: create_in):  # type: ignore[valid-type]
+        obj = create(actor=request.auth, **payload.model_dump())
+        return 201, _get(request.auth, obj.pk)
+
+    @router.get(item_path, response={200: out, **READ_ERRORS}, summary=f"Read a {name}", operation_id=f"read_{path}")
+    def read_(request, id: uuid.UUID):
+        return _get(request.auth, id)
+
+    @router.patch(
+        item_path, response={200: out, **WRITE_ERRORS}, summary=f"Change a {name}", operation_id=f"update_{path}"
+    )
+    def update_(request, id: uuid.UUID, payload: patch_in):  # type: ignore[valid-type]
+        obj = _get(request.auth, id)
+        update(actor=request.auth, **{instance_kwarg: obj}, **payload.model_dump(exclude_unset=True))
+        return _get(request.auth, id)
+
+    @router.delete(
+        item_path, response={204: None, **WRITE_ERRORS}, summary=f"Delete a {name}", operation_id=f"delete_{path}"
+    )
+    def delete_(request, id: uuid.UUID):
+        delete(actor=request.auth, **{instance_kwarg: _get(request.auth, id)})
+        return 204, None
+
+    @router.get(
+        f"{item_path}/history",
+        response={200: list[TrailEventOut], **READ_ERRORS},
+        summary=f"Trail events of a {name}, newest first",
+        operation_id=f"history_{path}",
+    )
+    def history_(request, id: uuid.UUID):
+        return list(history_for(_get(request.auth, id))[:500])

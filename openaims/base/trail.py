@@ -1,0 +1,157 @@
+"""Writing and verifying the trail (the Django side of ``openaims.trail``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from collections.abc import Iterator
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from openaims.base.context import Actor, current_request_id
+from openaims.base.models import TrailEvent, TrailHead
+from openaims.trail import GENESIS_HASH, ChainBreak, event_hash, verify_chain
+
+SKIPPED_FIELDS = {"id", "organization", "created_at", "updated_at"}
+
+
+def _jsonable(value):
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID | decimal.Decimal):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _trail_field_names(instance: models.Model) -> list[str]:
+    names = getattr(instance, "trail_fields", None)
+    if names:
+        return list(names)
+    opts = instance._meta
+    fields = [f.name for f in opts.concrete_fields if f.name not in SKIPPED_FIELDS]
+    fields += [f.name for f in opts.many_to_many]
+    return fields
+
+
+def snapshot(instance: models.Model) -> dict:
+    """The trail-relevant values of a record, as JSON-able data (foreign keys and m2m as ids)."""
+    data = {}
+    opts = instance._meta
+    for name in _trail_field_names(instance):
+        field = opts.get_field(name)
+        if field.many_to_many:
+            if instance.pk is None or instance._state.adding:
+                data[name] = []
+            else:
+                data[name] = sorted(str(pk) for pk in getattr(instance, name).values_list("pk", flat=True))
+        elif field.is_relation:
+            data[name] = _jsonable(getattr(instance, field.attname))
+        else:
+            data[name] = _jsonable(getattr(instance, field.attname))
+    return data
+
+
+def diff(before: dict, after: dict) -> dict:
+    """``{field: [before, after]}`` for every field whose value changed."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def canonical_json(data: dict) -> str:
+    return json.dumps(_jsonable(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def record_event(
+    *,
+    actor: Actor,
+    action: str,
+    instance: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_label: str = "",
+    changes: dict | None = None,
+) -> TrailEvent:
+    """Append one event to the organization's chain. Must run inside the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the change it records")
+    if instance is not None:
+        object_type = object_type or instance._meta.label_lower
+        object_id = object_id or str(instance.pk)
+        object_label = object_label or str(instance)[:300]
+    organization = actor.organization
+    head = TrailHead.objects.select_for_update().filter(organization=organization).first()
+    if head is None:
+        head = TrailHead.objects.create(organization=organization, sequence=0, hash=GENESIS_HASH)
+        head = TrailHead.objects.select_for_update().get(organization=organization)
+    event = TrailEvent(
+        organization=organization,
+        sequence=head.sequence + 1,
+        timestamp=timezone.now(),
+        request_id=current_request_id(),
+        actor_type=actor.actor_type,
+        actor_id=actor.actor_id,
+        actor_label=actor.label[:300],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label[:300],
+        changes=canonical_json(changes or {}),
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event.prev_hash, event.hashed_values())
+    event.save(force_insert=True)
+    TrailHead.objects.filter(pk=head.pk).update(sequence=event.sequence, hash=event.hash)
+    return event
+
+
+def _rows(organization_id, chunk_size: int = 20000) -> Iterator[tuple]:
+    """Stream an organization's events in sequence order, as the tuples ``verify_chain`` reads."""
+    fields = (
+        "id",
+        "prev_hash",
+        "hash",
+        "sequence",
+        "organization_id",
+        "timestamp",
+        "request_id",
+        "actor_type",
+        "actor_id",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_id",
+        "object_label",
+        "changes",
+    )
+    queryset = TrailEvent.objects.filter(organization_id=organization_id).order_by("sequence").values_list(*fields)
+    for row in queryset.iterator(chunk_size=chunk_size):
+        yield (*row[:5], row[5].isoformat(), *row[6:])
+
+
+def verify_organization(organization) -> tuple[int, ChainBreak | None]:
+    """Recompute an organization's chain; return the number of good events and the first break."""
+    with transaction.atomic():
+        count, broken = verify_chain(_rows(organization.pk))
+        if broken is None:
+            head = TrailHead.objects.filter(organization=organization).first()
+            head_sequence = head.sequence if head else 0
+            if head_sequence != count:
+                # Events were removed from the end of the chain.
+                broken = ChainBreak(count + 1, "", f"the chain ends at {count} but its head says {head_sequence}")
+    return count, broken
+
+
+def history_for(instance: models.Model):
+    """Trail events of one record, newest first."""
+    return TrailEvent.objects.filter(
+        organization_id=instance.organization_id, object_type=instance._meta.label_lower, object_id=str(instance.pk)
+    ).order_by("-sequence")

@@ -1,0 +1,1 @@
+"""The ``aims`` command: parses arguments, calls services and selectors, prints."""

@@ -1,0 +1,27 @@
+"""Entry point of the ``aims`` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from openaims.cli import admin, systems
+from openaims.cli.common import setup_django
+
+app = typer.Typer(
+    name="aims",
+    help="OpenAIMS — an AI Management System for ISO/IEC 42001.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+admin.register(app)
+app.add_typer(systems.app, name="systems")
+
+
+def main() -> None:
+    setup_django()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""DuckDB, in-process: the default engine, for files and in-memory frames."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from openaims.metrics._errors import MetricsError
+from openaims.metrics._sql import DUCKDB
+from openaims.metrics.sources import BOOLEAN, NUMERIC, OTHER, STRING, ColumnKind, Engine, Relation
+
+__all__ = ["DuckDBEngine"]
+
+_NUMERIC_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
+_CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+_JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
+
+
+def _kind(type_name: str) -> ColumnKind:
+    base = type_name.split("(")[0].strip().upper()
+    if base in _NUMERIC_TYPES:
+        return NUMERIC
+    if base == "BOOLEAN":
+        return BOOLEAN
+    if base == "VARCHAR":
+        return STRING
+    return OTHER
+
+
+class DuckDBEngine(Engine):
+    """An in-process DuckDB database that reads files and scans frames in place.
+
+    Parameters
+    ----------
+    connection : duckdb.DuckDBPyConnection, optional
+        Use this connection (it is not closed by :meth:`close`). By default a new in-memory database.
+    """
+
+    dialect = DUCKDB
+
+    def __init__(self, connection: Any = None) -> None:
+        import duckdb
+
+        self._owns_connection = connection is None
+        self.connection = duckdb.connect(":memory:") if connection is None else connection
+
+    def _execute(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.connection.execute(sql).fetchall()
+
+    def _describe(self, relation_sql: str) -> dict[str, ColumnKind]:
+        rows = self.connection.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()
+        return {row[0]: _kind(row[1]) for row in rows}
+
+    def read(self, data: Any) -> Relation:
+        """Register a file, folder, frame or mapping of arrays as a view and return it.
+
+        Raises
+        ------
+        MetricsError
+            For a missing, unreadable or unsupported file, or an unsupported object.
+        """
+        if isinstance(data, str | os.PathLike):
+            return self._read_path(Path(data))
+        name = self._new_view_name()
+        label = f"{type(data).__module__.split('.')[0]} {type(data).__name__}"
+        if type(data).__module__.startswith("polars"):
+            data = data.to_arrow()
+        elif isinstance(data, Mapping):
+            import numpy as np
+
+            data = {str(key): np.asarray(values) for key, values in data.items()}
+            label = "arrays"
+        try:
+            self.connection.register(name, data)
+        except Exception as exc:  # duckdb raises several unrelated types for objects it cannot scan
+            raise MetricsError(f"DuckDB cannot scan {label} data: {str(exc).splitlines()[0]}") from exc
+        relation = Relation(self, self.dialect.ident(name), label)
+        relation.columns  # noqa: B018 - describe now, so that unreadable data fails here
+        return relation
+
+    def _read_path(self, path: Path) -> Relation:
+        if not path.exists():
+            raise MetricsError(f"file not found: {path}")
+        literal = self.dialect.string
+        if path.is_dir():
+            if not any(path.rglob("*.parquet")):
+                raise MetricsError(f"no .parquet files in folder {path}")
+            source = f"read_parquet({literal(str(path / '**' / '*.parquet'))})"
+        elif path.suffix.lower() in _PARQUET_SUFFIXES:
+            source = f"read_parquet({literal(str(path))})"
+        elif path.suffix.lower() in _CSV_SUFFIXES:
+            source = f"read_csv({literal(str(path))})"
+        elif path.suffix.lower() in _JSON_SUFFIXES:
+            source = f"read_json_auto({literal(str(path))})"
+        else:
+            raise MetricsError(f"unsupported file type {path.suffix or '(none)'} for {path}: use CSV, Parquet or JSON")
+        name = self._new_view_name()
+        relation = Relation(self, self.dialect.ident(name), str(path))
+        try:
+            self.connection.execute(f"CREATE VIEW {relation.sql} AS SELECT * FROM {source}")
+        except Exception as exc:
+            raise MetricsError(f"cannot read {path}: {str(exc).strip().splitlines()[0]}") from exc
+        relation.columns  # noqa: B018 - describe now, so that an unreadable file fails here
+        return relation
+
+    def close(self) -> None:
+        """Close the database if this engine opened it."""
+        if self._owns_connection:
+            self.connection.close()

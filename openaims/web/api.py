@@ -1,0 +1,24 @@
+"""The REST API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from ninja import NinjaAPI
+
+from openaims import __version__
+from openaims.accounts.api import router as accounts_router
+from openaims.base.api import SessionActorAuth, TokenAuth, install_error_handlers
+from openaims.base.trail_api import router as trail_router
+from openaims.inventory.api import router as inventory_router
+
+api = NinjaAPI(
+    title="OpenAIMS API",
+    version=__version__,
+    description=(
+        "The AI Management System's records. Authenticate with `Authorization: Bearer <API token>` "
+        "(create one in the web UI or with `aims token create`). Errors are JSON problems naming the field."
+    ),
+    auth=[TokenAuth(), SessionActorAuth()],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", inventory_router)
+api.add_router("/", trail_router)

@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from openaims.web import views
+from openaims.web.api import api
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("organization/switch/", views.switch_organization, name="switch-organization"),
+    path("trail/", views.trail, name="trail"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/<uuid:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("", include("openaims.inventory.urls")),
+]
