@@ -1,11 +1,9 @@
 """Who am I, and my API tokens."""
 
-from __future__ import annotations
-
 import datetime as dt
 import uuid
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from openaims.accounts import services
 from openaims.accounts.choices import ROLE_PERMISSIONS
@@ -69,7 +67,7 @@ def create_token(request, payload: TokenIn):
         actor=request.auth, user=request.auth.user, name=payload.name, expires_at=payload.expires_at
     )
     token.token = raw
-    return 201, token
+    return Status(201, token)
 
 
 @router.post("/tokens/{id}/revoke", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token")

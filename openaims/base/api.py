@@ -1,7 +1,5 @@
 """The API's shared machinery: authentication, error answers, pagination and CRUD endpoints."""
 
-from __future__ import annotations
-
 import uuid
 from collections.abc import Callable
 from http import HTTPStatus
@@ -9,7 +7,7 @@ from http import HTTPStatus
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Query, Router, Schema
+from ninja import NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
@@ -115,6 +113,8 @@ def paginate(queryset: models.QuerySet, limit: int, offset: int) -> dict:
         errors.append({"field": "offset", "message": "must be between 0 and 1000000000"})
     if errors:
         raise ValidationError({e["field"]: [e["message"]] for e in errors})
+    if not queryset.ordered:
+        queryset = queryset.order_by("pk")
     return {
         "count": queryset.count(),
         "limit": limit,
@@ -140,6 +140,7 @@ def register_crud(
     queryset: Callable[[models.QuerySet], models.QuerySet] = lambda qs: qs,
 ) -> None:
     """List, create, read, update and delete endpoints for one model, all through its services."""
+    filter_schema = filters
     name = model._meta.verbose_name
     plural = model._meta.verbose_name_plural
     page = page_schema(out)
@@ -149,7 +150,7 @@ def register_crud(
         return get_scoped(model, actor, id, queryset=queryset(scoped(model, actor)))
 
     @router.get(f"/{path}", response={200: page, **READ_ERRORS}, summary=f"List {plural}", operation_id=f"list_{path}")
-    def list_(request, filters: Query[filters], limit: int = 50, offset: int = 0):  # type: ignore[valid-type]
+    def list_(request, filters: Query[filter_schema], limit: int = 50, offset: int = 0):  # type: ignore[valid-type]
         qs = filter_queryset(queryset(scoped(model, request.auth)), filters)
         return paginate(qs, limit, offset)
 
@@ -158,7 +159,7 @@ def register_crud(
     )
     def create_(request, payload: create_in):  # type: ignore[valid-type]
         obj = create(actor=request.auth, **payload.model_dump())
-        return 201, _get(request.auth, obj.pk)
+        return Status(201, _get(request.auth, obj.pk))
 
     @router.get(item_path, response={200: out, **READ_ERRORS}, summary=f"Read a {name}", operation_id=f"read_{path}")
     def read_(request, id: uuid.UUID):
@@ -177,7 +178,7 @@ def register_crud(
     )
     def delete_(request, id: uuid.UUID):
         delete(actor=request.auth, **{instance_kwarg: _get(request.auth, id)})
-        return 204, None
+        return Status(204, None)
 
     @router.get(
         f"{item_path}/history",

@@ -1,7 +1,5 @@
 """The organization's whole trail, for auditors and admins, and its verification."""
 
-from __future__ import annotations
-
 import datetime as dt
 
 from ninja import Query, Router, Schema

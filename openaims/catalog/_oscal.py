@@ -8,7 +8,8 @@ OSCAL ``group`` → item of kind ``group``; ``control`` → ``control``; a contr
 namespace (``label``, ``sort-id``, ...) are kept in :attr:`Item.props`; props in a third-party namespace are dropped.
 
 On export an item of a grouping kind (``clause``, ``annex``, ``group``, ``function``, ``category``, ``chapter``,
-...) becomes a group unless it sits under a control; every other kind becomes a control. Ids that are not valid
+...) becomes a group unless it sits under a control or beside items that become controls (an OSCAL group holds
+groups or controls, not both); every other kind becomes a control. Ids that are not valid
 OSCAL tokens (``"4.1"``, ``"GOVERN 1.1"``, ``"Art. 9"``) are rewritten deterministically by :func:`oscal_id`
 and the original id is kept in an ``original-id`` prop of our namespace, together with the item's kind,
 guidance id and summary/evidence parts, so that importing the export restores the framework.
@@ -80,6 +81,11 @@ def oscal_id(item_id: str) -> str:
     return safe if _TOKEN.match(safe) else f"s{safe}"
 
 
+def _one_line(value: str) -> str:
+    """Collapse whitespace: OSCAL prop values are one line without leading or trailing blanks."""
+    return " ".join(value.split())
+
+
 def _assign_ids(framework: Framework) -> dict[str, str]:
     """Map every item id to a unique OSCAL id; ids that are already tokens keep their value and win ties."""
     ids = {item.id: item.id for item in framework.items if _TOKEN.match(item.id)}
@@ -116,28 +122,35 @@ class _Exporter:
             return "part"
         if parent_type == "part":
             raise self.fail(item, f"only parts can sit under a part, not a {item.kind}")
-        if parent_type == "control":
+        if parent_type == "control" or item.kind not in _GROUP_KINDS:
             return "control"
-        return "group" if item.kind in _GROUP_KINDS else "control"
+        if item.parent is None:
+            return "group"
+        # An OSCAL group holds either groups or controls, never both, so a heading such as ISO's 6.1 beside
+        # the requirements 6.2 and 6.3 becomes a control holding controls (which also keeps document order).
+        siblings = self.framework.children(item.parent)
+        if all(other.kind in _GROUP_KINDS or other.kind in ("part", "parameter") for other in siblings):
+            return "group"
+        return "control"
 
     def props(self, item: Item, element: str) -> list[dict[str, str]]:
         props: list[dict[str, str]] = []
         if element in ("group", "control") and "label" not in item.props:
-            props.append({"name": "label", "value": item.id})
+            props.append({"name": "label", "value": _one_line(item.id)})
         for name, value in item.props.items():
             if name in _RESERVED_PROPS:
                 raise self.fail(item, f"prop name {name!r} is reserved for OpenAIMS")
             if element == "part" and name in _PART_PROPS:
                 continue
             if name in _CORE_PROP_NAMES:
-                props.append({"name": name, "value": value})
+                props.append({"name": name, "value": _one_line(value)})
             else:
-                props.append({"name": name, "ns": OPENAIMS_NS, "value": value})
+                props.append({"name": name, "ns": OPENAIMS_NS, "value": _one_line(value)})
         props.append({"name": "kind", "ns": OPENAIMS_NS, "value": item.kind})
         if self.ids[item.id] != item.id:
-            props.append({"name": "original-id", "ns": OPENAIMS_NS, "value": item.id})
+            props.append({"name": "original-id", "ns": OPENAIMS_NS, "value": _one_line(item.id)})
         if item.guidance:
-            props.append({"name": "guidance", "ns": OPENAIMS_NS, "value": item.guidance})
+            props.append({"name": "guidance", "ns": OPENAIMS_NS, "value": _one_line(item.guidance)})
         return props
 
     def element(self, item: Item, element: str) -> dict[str, Any]:
@@ -218,10 +231,15 @@ def export_oscal_catalog(
         "oscal-version": OSCAL_VERSION,
         "props": [
             {"name": "framework-id", "ns": OPENAIMS_NS, "value": framework.id},
-            {"name": "publisher", "ns": OPENAIMS_NS, "value": framework.publisher},
-            *({"name": "note", "ns": OPENAIMS_NS, "value": note} for note in framework.notes),
+            *(
+                {"name": "note", "ns": OPENAIMS_NS, "value": _one_line(note)}
+                for note in framework.notes
+                if note.strip()
+            ),
         ],
     }
+    if framework.publisher:
+        metadata["props"].insert(1, {"name": "publisher", "ns": OPENAIMS_NS, "value": _one_line(framework.publisher)})
     if framework.url:
         metadata["links"] = [{"href": framework.url, "rel": "reference"}]
     if framework.description:
@@ -231,7 +249,7 @@ def export_oscal_catalog(
         "metadata": metadata,
     }
     roots = [(item, exporter.element_type(item, None)) for item in framework.children(None)]
-    for key, element in (("params", "param"), ("controls", "control"), ("groups", "group")):
+    for key, element in (("params", "param"), ("groups", "group"), ("controls", "control")):
         elements = [exporter.element(item, kind) for item, kind in roots if kind == element]
         if elements:
             catalog[key] = elements

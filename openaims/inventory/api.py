@@ -1,7 +1,5 @@
 """The inventory's API: a thin layer over services and selectors."""
 
-from __future__ import annotations
-
 import uuid
 
 from ninja import Router

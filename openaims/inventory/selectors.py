@@ -16,6 +16,7 @@ def ai_systems(actor: Actor) -> QuerySet[AISystem]:
         .select_related("owner")
         .prefetch_related("datasets", "suppliers")
         .annotate(model_version_count=Count("model_versions", distinct=True))
+        .order_by("name", "id")
     )
 
 

@@ -74,11 +74,11 @@ class Dialect:
         All three engines order NaN above every other number (and ``NaN = NaN`` is true), so a range
         test is the portable way to exclude it. The predicate is never NULL, so ``NOT`` of it is safe.
         """
-        return f"({expr} IS NOT NULL AND {expr} > {self.double('-inf')} AND {expr} < {self.double('inf')})"
+        return f"({expr} IS NOT NULL AND {expr} > {self.double(-math.inf)} AND {expr} < {self.double(math.inf)})"
 
     def not_nan(self, expr: str) -> str:
         """A predicate true when a numeric expression is not NULL and not NaN (infinities pass); never NULL."""
-        return f"({expr} IS NOT NULL AND {expr} <= {self.double('inf')})"
+        return f"({expr} IS NOT NULL AND {expr} <= {self.double(math.inf)})"
 
     def quantile(self, expr: str, q: float) -> str:
         """An aggregate returning the linearly interpolated ``q``-quantile of ``expr``."""

@@ -285,12 +285,7 @@ def drift(
     if not isinstance(reference, Relation):
         owned.append(ref.engine)
     try:
-        if isinstance(current, Relation):
-            cur = current
-        else:
-            cur = open_data(current, engine=None if _is_own_engine_data(current) else ref.engine)
-            if cur.engine is not ref.engine:
-                owned.append(cur.engine)
+        cur = open_data(current, engine=None if isinstance(current, Relation) else ref.engine)
         if cur.engine is not ref.engine:
             raise MetricsError(f"{ref.label} and {cur.label} must be opened in the same engine to be compared")
         names = list(columns) if columns is not None else [c for c in ref.columns if c in cur.columns]
@@ -313,11 +308,3 @@ def drift(
     finally:
         for engine in owned:
             engine.close()
-
-
-def _is_own_engine_data(data: Any) -> bool:
-    """Data that brings its own engine (a database URL or connection, a Spark DataFrame)."""
-    module = type(data).__module__
-    return (isinstance(data, str) and data.startswith(("postgresql://", "postgres://"))) or module.startswith(
-        ("pyspark.", "psycopg")
-    )

@@ -10,6 +10,11 @@ from openaims.web import config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or os.environ.get("AIMS_TESTING") == "1"
+if TESTING and "AIMS_DATA_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["AIMS_DATA_DIR"] = tempfile.mkdtemp(prefix="aims-test-")
+    os.environ.setdefault("AIMS_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 
 SECRET_KEY = config.secret_key()
 DEBUG = os.environ.get("AIMS_DEBUG", "0") == "1"
