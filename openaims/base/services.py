@@ -55,9 +55,34 @@ def _check_related_same_org(instance: models.Model, actor: Actor, m2m: dict) -> 
         raise ValidationError(errors)
 
 
+def _full_clean(instance: models.Model) -> None:
+    """``full_clean``, with uniqueness-within-the-organization errors put on the field that clashes."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        errors: dict[str, list] = {}
+        for field, field_errors in exc.error_dict.items():
+            for error in field_errors:
+                check = (
+                    (error.params or {}).get("unique_check") if error.code in ("unique", "unique_together") else None
+                )
+                fields = [f for f in (check or ()) if f != "organization"]
+                if field == "__all__" and len(fields) == 1:
+                    value = getattr(instance, fields[0])
+                    message = (
+                        f"{instance._meta.verbose_name.capitalize()} {value!r} already exists in this organization."
+                    )
+                    errors.setdefault(fields[0], []).append(message)
+                else:
+                    errors.setdefault(field, []).append(error)
+        raise ValidationError(errors) from exc
+
+
 def _save_validated(instance: models.Model, actor: Actor, m2m: dict) -> None:
     _check_related_same_org(instance, actor, m2m)
-    instance.full_clean()
+    _full_clean(instance)
     try:
         with transaction.atomic():
             instance.save()

@@ -255,10 +255,10 @@ def parse_crosswalk(data: Any, frameworks: AbcMapping[str, Framework], path: str
                 path, entry, f"source {values['source']!r} is not declared under 'sources' {sorted(sources)}"
             )
         locator = _text(fields.get("locator"), path, entry, "locator", required=False)
-        key = (values["source_id"], values["target_id"], locator)
-        if key in seen:
-            raise CatalogError(path, entry, f"pair already listed as mapping #{seen[key]}")
-        seen[key] = number
+        pair = (values["source_id"], values["target_id"], locator)
+        if pair in seen:
+            raise CatalogError(path, entry, f"pair already listed as mapping #{seen[pair]}")
+        seen[pair] = number
         mappings.append(
             Mapping(
                 source_framework=source_fw.id,

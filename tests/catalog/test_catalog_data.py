@@ -210,3 +210,19 @@ def test_schema_readme_documents_every_field():
         assert f"`{name}`" in readme, name
     for word in (*BASES, *RELATIONS):
         assert word in readme
+
+
+def test_package_docstring_examples_run():
+    import doctest
+
+    import openaims.catalog
+
+    assert doctest.testmod(openaims.catalog).failed == 0
+
+
+def test_iso_paraphrases_avoid_the_standards_normative_voice():
+    # A cheap guard against pasted ISO text: ISO requirements are written with "shall"; our paraphrases are not.
+    for framework_id in ("iso42001", "iso27001"):
+        for item in get_framework(framework_id):
+            for text in (item.summary, item.evidence):
+                assert not re.search(r"\bshall\b", text, re.IGNORECASE), (framework_id, item.id)

@@ -167,7 +167,7 @@ def test_bad_crosswalk_file_names_file_and_entry(tmp_path, tiny, case):
 
 def test_crosswalk_to_an_unknown_framework_is_refused(tmp_path, tiny):
     path = write(
-        tmp_path, "cw.yaml", CROSSWALK_HEAD.replace("target_framework: tiny", "target_framework: huge") + "[]\n"
+        tmp_path, "cw.yaml", CROSSWALK_HEAD.replace("target_framework: tiny", "target_framework: huge") + "  []\n"
     )
     with pytest.raises(CatalogError, match=r"cw\.yaml: crosswalk: target_framework 'huge' is not a known framework"):
         load_crosswalk(path, {"tiny": tiny})

@@ -1,0 +1,51 @@
+"""Schemathesis, in-process, over the whole OpenAPI document: no server error, documented answers only."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from openaims.accounts.choices import Role
+from openaims.accounts.services import token_create
+from openaims.inventory import services
+
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def _load_schema():
+    # Serving openapi.json needs no database, so the schema loads at collection time.
+    from openaims.web.wsgi import application
+
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+schema = _load_schema()
+
+
+@pytest.fixture
+def token(actor_of):
+    actor = actor_of(Role.MANAGER)
+    system = services.ai_system_create(actor=actor, name="Fuzzed system", purpose="Target of the fuzzer.")
+    services.model_version_create(actor=actor, ai_system=system, version="1.0")
+    services.dataset_create(actor=actor, name="Fuzzed dataset")
+    services.supplier_create(actor=actor, name="Fuzzed supplier")
+    return token_create(actor=actor, user=actor.user, name="fuzz")[1]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+@pytest.mark.django_db
+def test_api_conforms_to_its_openapi(case, token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
