@@ -25,6 +25,7 @@ def init() -> None:
     if db["ENGINE"].endswith("sqlite3"):
         os.makedirs(os.path.dirname(db["NAME"]) or ".", exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Database ready ({db['ENGINE'].rsplit('.', 1)[-1]}: {db['NAME']}); data in {settings.AIMS_DATA_DIR}")
 
 

@@ -10,8 +10,9 @@ from typing import NoReturn
 import typer
 from rich.console import Console
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: plain lines are not cut at 80 columns when the output is a pipe or a log.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 OrgOption = typer.Option(None, "--org", envvar="AIMS_ORG", help="Organization slug (default: the only one).")
 UserOption = typer.Option(

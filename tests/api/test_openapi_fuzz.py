@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -30,7 +32,18 @@ schema = _load_schema()
 
 
 @pytest.fixture
-def token(actor_of):
+def keep_test_connection():
+    """Calls go straight to the WSGI app, whose request signals would close the test's database connection
+    (it is inside the test's transaction); Django's own test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(actor_of, keep_test_connection):
     actor = actor_of(Role.MANAGER)
     system = services.ai_system_create(actor=actor, name="Fuzzed system", purpose="Target of the fuzzer.")
     services.model_version_create(actor=actor, ai_system=system, version="1.0")
