@@ -155,3 +155,59 @@ def history_for(instance: models.Model):
     return TrailEvent.objects.filter(
         organization_id=instance.organization_id, object_type=instance._meta.label_lower, object_id=str(instance.pk)
     ).order_by("-sequence")
+
+
+def readable_history(events) -> list[tuple[TrailEvent, list[tuple[str, object, object]]]]:
+    """Events with their changes as ``(field label, before, after)``, ids of related records shown by name.
+
+    Related records are looked up in one query per related model, whatever the number of events.
+    """
+    from django.apps import apps
+
+    events = list(events)
+    wanted: dict[type[models.Model], set[str]] = {}
+    plans = []
+    for event in events:
+        try:
+            model = apps.get_model(event.object_type)
+        except (LookupError, ValueError):
+            model = None
+        rows = []
+        for name, (before, after) in event.changes_dict.items():
+            field = None
+            if model is not None:
+                try:
+                    field = model._meta.get_field(name)
+                except Exception:  # noqa: BLE001 - a field removed since the event was written
+                    field = None
+            related = field.related_model if field is not None and field.is_relation else None
+            if related is not None:
+                for value in (before, after):
+                    for pk in value if isinstance(value, list) else [value]:
+                        if pk:
+                            wanted.setdefault(related, set()).add(str(pk))
+            label = str(getattr(field, "verbose_name", name)) if field is not None else name.replace("_", " ")
+            rows.append((label, related, before, after, field))
+        plans.append((event, rows))
+    names: dict[tuple[type, str], str] = {}
+    for related, pks in wanted.items():
+        for obj in related._default_manager.filter(pk__in=pks):
+            names[(related, str(obj.pk))] = str(obj)
+
+    def show(related, field, value):
+        if related is not None:
+            if isinstance(value, list):
+                return ", ".join(names.get((related, str(v)), f"(removed {str(v)[:8]})") for v in value) or "—"
+            return names.get((related, str(value)), f"(removed {str(value)[:8]})") if value else None
+        if isinstance(value, list):
+            return ", ".join(map(str, value)) or "—"
+        choices = dict(getattr(field, "choices", None) or ())
+        if value in choices:
+            return choices[value]
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return value
+
+    return [
+        (event, [(label, show(rel, f, b), show(rel, f, a)) for label, rel, b, a, f in rows]) for event, rows in plans
+    ]

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from openaims.accounts.choices import Permission
 from openaims.base.errors import NotFound, PermissionDenied
 from openaims.base.selectors import get_scoped
-from openaims.base.trail import history_for
+from openaims.base.trail import history_for, readable_history
 
 PAGE_SIZE = 50
 
@@ -165,7 +165,7 @@ class DetailView(ActorRequiredMixin, View):
             else:
                 value = display() if display else getattr(obj, name)
             rows.append((model_field.verbose_name, value))
-        history = history_for(obj)[:20]
+        history = readable_history(history_for(obj)[:20])
         context = self.base_context(object=obj, rows=rows, history=history, **self.resource.detail_context(obj))
         return render(request, self.resource.detail_template, context)
 
@@ -244,7 +244,11 @@ class DeleteView(ActorRequiredMixin, View):
 class HistoryView(ActorRequiredMixin, View):
     def get(self, request, pk):
         obj = self.get_object(pk)
-        return render(request, "base/history.html", self.base_context(object=obj, history=history_for(obj)[:500]))
+        return render(
+            request,
+            "base/history.html",
+            self.base_context(object=obj, history=readable_history(history_for(obj)[:500])),
+        )
 
 
 def forbidden(request, message: str):

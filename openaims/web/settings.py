@@ -94,6 +94,9 @@ LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+DATE_FORMAT = "Y-m-d"
+DATETIME_FORMAT = "Y-m-d H:i"
+SHORT_DATE_FORMAT = "Y-m-d"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("AIMS_STATIC_ROOT", str(config.data_dir().parent / "static")))

@@ -20,8 +20,8 @@ from openaims.accounts import services as account_services
 from openaims.accounts.choices import Permission
 from openaims.accounts.models import ApiToken
 from openaims.base.errors import NotFound, PermissionDenied
-from openaims.base.models import TrailAction
 from openaims.base.selectors import get_scoped, scoped
+from openaims.base.trail import readable_history
 from openaims.base.trail_api import trail_events
 from openaims.inventory.choices import LifecycleStage
 from openaims.inventory.models import AISystem, Dataset, ModelVersion, Supplier
@@ -128,12 +128,13 @@ def trail(request):
     except PermissionDenied as exc:
         return render(request, "base/forbidden.html", {"message": str(exc)}, status=403)
     page = Paginator(events, 100).get_page(request.GET.get("page"))
+    history = readable_history(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "web/trail.html",
-        {"form": form, "page": page, "querystring": query.urlencode(), "actions": TrailAction.choices},
+        {"form": form, "page": page, "history": history, "querystring": query.urlencode()},
     )
 
 

@@ -29,9 +29,3 @@ def badge(obj, name):
     label = display() if callable(display) else raw
     colour = BADGE_COLOURS.get(raw, "grey")
     return format_html('<span class="badge badge-{}">{}</span>', colour, label)
-
-
-@register.filter
-def change_rows(event):
-    """``[(field, before, after)]`` of a trail event."""
-    return [(name, values[0], values[1]) for name, values in event.changes_dict.items()]
