@@ -6,9 +6,10 @@ import uuid
 from ninja import Router, Schema, Status
 
 from openaims.accounts import services
-from openaims.accounts.choices import ROLE_PERMISSIONS
-from openaims.accounts.models import ApiToken
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, Name
+from openaims.accounts.choices import ROLE_PERMISSIONS, Permission, Role
+from openaims.accounts.models import ApiToken, Membership
+from openaims.base.api import register_crud
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, Name, ShortText, text
 from openaims.base.selectors import get_scoped, scoped
 
 router = Router(tags=["Accounts"])
@@ -73,8 +74,64 @@ def create_token(request, payload: TokenIn):
 @router.post("/tokens/{id}/revoke", response={200: TokenOut, **WRITE_ERRORS}, summary="Revoke an API token")
 def revoke_token(request, id: uuid.UUID):
     token = get_scoped(ApiToken, request.auth, id)
-    if request.auth.user is None or (token.user_id != request.auth.user.pk and not request.auth.can("manage_members")):
+    if request.auth.user is None or (
+        token.user_id != request.auth.user.pk and not request.auth.can(Permission.MANAGE_MEMBERS)
+    ):
         from openaims.base.errors import NotFound
 
         raise NotFound("No such API token.")
     return services.token_revoke(actor=request.auth, token=token)
+
+
+class MemberIn(Schema):
+    username: Name
+    role: Role = Role.VIEWER
+    password: text(200) = ""  # type: ignore[valid-type]
+
+
+class MemberPatch(Schema):
+    role: Role | None = None
+
+
+class MemberOut(Schema):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    username: str
+    role: Role
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_username(obj) -> str:
+        return obj.user.username
+
+
+class MemberFilters(Schema):
+    q: ShortText | None = None
+    role: Role | None = None
+
+
+def filter_members(qs, filters):
+    get = filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
+    if q := (get("q") or "").strip():
+        qs = qs.filter(user__username__icontains=q)
+    if role := get("role"):
+        qs = qs.filter(role=role)
+    return qs
+
+
+register_crud(
+    router,
+    path="members",
+    model=Membership,
+    out=MemberOut,
+    create_in=MemberIn,
+    patch_in=MemberPatch,
+    filters=MemberFilters,
+    filter_queryset=filter_members,
+    create=services.membership_invite,
+    update=services.membership_set_role,
+    delete=services.membership_remove,
+    instance_kwarg="membership",
+    queryset=lambda qs: qs.select_related("user"),
+)

@@ -44,6 +44,7 @@ class Membership(BaseModel):
     trail_fields = ("user", "role")
 
     class Meta:
+        verbose_name = "member"
         constraints = [models.UniqueConstraint(fields=["organization", "user"], name="uniq_membership")]
         ordering = ["user__username"]
 

@@ -16,8 +16,9 @@ from django.utils.text import slugify
 from openaims.accounts.choices import Permission, Role
 from openaims.accounts.models import ApiToken, LoginFailure, Membership, Organization, User
 from openaims.base.context import Actor, system_actor
+from openaims.base.errors import PermissionDenied
 from openaims.base.models import TrailAction
-from openaims.base.services import create_record, update_record
+from openaims.base.services import create_record, delete_record, update_record
 from openaims.base.trail import record_event
 
 TOKEN_PREFIX = "aims_"
@@ -60,18 +61,60 @@ def user_create(
     return user
 
 
+def _check_owner_grant(actor: Actor, *roles: str) -> None:
+    """Only owners give or take the owner role."""
+    if Role.OWNER in roles and actor.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can give or take the owner role.")
+
+
 def membership_add(*, actor: Actor, user: User, role: str) -> Membership:
     """Give ``user`` a role in the actor's organization."""
+    _check_owner_grant(actor, role)
     return create_record(Membership, actor=actor, permission=Permission.MANAGE_MEMBERS, user=user, role=role)
 
 
-def membership_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+def membership_invite(*, actor: Actor, username: str, role: str, password: str = "") -> Membership:
+    """Add a person by username (e-mail): an existing user, or a new one with the given first password."""
+    actor.require(Permission.MANAGE_MEMBERS)
+    username = username.strip()
     with transaction.atomic():
-        if membership.role == Role.OWNER and role != Role.OWNER:
-            owners = Membership.objects.filter(organization=actor.organization, role=Role.OWNER).count()
-            if owners <= 1:
-                raise ValidationError({"role": ["An organization keeps at least one owner."]})
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            if not password:
+                raise ValidationError({"password": ["A new user needs a first password."]})
+            try:
+                user = user_create(username=username, password=password)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    raise
+                raise ValidationError({"password": exc.messages}) from exc
+        elif Membership.objects.filter(organization=actor.organization, user=user).exists():
+            raise ValidationError({"username": [f"{username} is already a member."]})
+        return membership_add(actor=actor, user=user, role=role)
+
+
+def _keeps_an_owner(actor: Actor, membership: Membership) -> None:
+    if membership.role == Role.OWNER:
+        owners = Membership.objects.filter(organization=actor.organization, role=Role.OWNER).count()
+        if owners <= 1:
+            raise ValidationError({"role": ["An organization keeps at least one owner."]})
+
+
+def membership_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
+    """Change a member's role; the last owner stays an owner."""
+    _check_owner_grant(actor, role, membership.role)
+    with transaction.atomic():
+        if role != Role.OWNER:
+            _keeps_an_owner(actor, membership)
         return update_record(membership, actor=actor, permission=Permission.MANAGE_MEMBERS, role=role)
+
+
+def membership_remove(*, actor: Actor, membership: Membership) -> None:
+    """Take a member out of the organization (their API tokens for it stop working)."""
+    _check_owner_grant(actor, membership.role)
+    with transaction.atomic():
+        _keeps_an_owner(actor, membership)
+        delete_record(membership, actor=actor, permission=Permission.MANAGE_MEMBERS)
 
 
 def _hash_token(raw: str) -> str:

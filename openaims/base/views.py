@@ -57,6 +57,9 @@ class Resource:
     detail_template: str = "base/detail.html"
     title_plural: str = ""
     extra_detail_context: Callable | None = None  # obj -> dict, for a model's own detail template
+    create_permission: str = Permission.CREATE
+    change_permission: str = Permission.CHANGE
+    delete_permission: str = Permission.DELETE
 
     def detail_context(self, obj) -> dict:
         return self.extra_detail_context(obj) if self.extra_detail_context else {}
@@ -130,9 +133,9 @@ class ActorRequiredMixin:
         actor = self.request.actor
         return {
             "resource": self.resource,
-            "can_create": actor.can(Permission.CREATE),
-            "can_change": actor.can(Permission.CHANGE),
-            "can_delete": actor.can(Permission.DELETE),
+            "can_create": actor.can(self.resource.create_permission),
+            "can_change": actor.can(self.resource.change_permission),
+            "can_delete": actor.can(self.resource.delete_permission),
             **extra,
         }
 
@@ -186,7 +189,7 @@ class CreateView(_FormView):
         return form_class(data, initial=initial, actor=self.request.actor)
 
     def get(self, request):
-        request.actor.require(Permission.CREATE)
+        request.actor.require(self.resource.create_permission)
         return self.render_form(self.form(initial=request.GET.dict()))
 
     def post(self, request):
@@ -205,7 +208,7 @@ class CreateView(_FormView):
 class EditView(_FormView):
     def get(self, request, pk):
         obj = self.get_object(pk)
-        request.actor.require(Permission.CHANGE)
+        request.actor.require(self.resource.change_permission)
         return self.render_form(self.form(initial=self.resource.form_class.initial_from(obj)), obj)
 
     def post(self, request, pk):
@@ -225,7 +228,7 @@ class EditView(_FormView):
 class DeleteView(ActorRequiredMixin, View):
     def get(self, request, pk):
         obj = self.get_object(pk)
-        request.actor.require(Permission.DELETE)
+        request.actor.require(self.resource.delete_permission)
         return render(request, "base/confirm_delete.html", self.base_context(object=obj))
 
     @method_decorator(require_POST)

@@ -102,22 +102,16 @@ def user_add(
     as_user: str = UserOption,
 ) -> None:
     """Create a user (or reuse one) and make them a member with a role."""
-    from django.db import transaction
-
     from openaims.accounts.choices import Role
     from openaims.accounts.models import User
-    from openaims.accounts.services import membership_add, user_create
+    from openaims.accounts.services import membership_invite
 
     if role not in Role.values:
         fail(f"--role: unknown role {role!r} (choose from {', '.join(Role.values)})")
     actor = resolve_actor(org, as_user)
-    with transaction.atomic():
-        user = User.objects.filter(username=username).first()
-        if user is None:
-            if not password:
-                password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-            user = run_service(user_create, username=username, password=password)
-        run_service(membership_add, actor=actor, user=user, role=role)
+    if not password and not User.objects.filter(username=username).exists():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    run_service(membership_invite, actor=actor, username=username, role=role, password=password or "")
     console.print(f"{username} is now {role} of {actor.organization.slug}.")
 
 

@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from openaims.accounts.views import members
 from openaims.web import views
 from openaims.web.api import api
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<uuid:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("", include("openaims.inventory.urls")),
+    *members.urls(),
 ]

@@ -19,9 +19,18 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+#: Multiplies every test's example count (METRICS_EXAMPLE_SCALE=10 for a long local run).
+EXAMPLE_SCALE = float(os.environ.get("METRICS_EXAMPLE_SCALE", "1"))
+
+
+def examples(n: int) -> settings:
+    """Settings running ``n`` examples (scaled): kept small so the suite stays fast on 2 cores."""
+    return settings(max_examples=max(1, int(n * EXAMPLE_SCALE)))
+
+
 settings.register_profile(
     "metrics",
-    max_examples=int(os.environ.get("METRICS_EXAMPLES", "40")),
+    max_examples=max(1, int(30 * EXAMPLE_SCALE)),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=os.environ.get("CI") == "true",

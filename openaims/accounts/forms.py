@@ -1,0 +1,41 @@
+"""Forms of the members pages."""
+
+from __future__ import annotations
+
+from django import forms
+
+from openaims.accounts.choices import ROLE_DESCRIPTIONS, Role
+from openaims.accounts.models import Membership
+from openaims.base.forms import FilterForm, ServiceModelForm
+
+ROLE_HELP = " ".join(f"{Role(r).label}: {d}" for r, d in ROLE_DESCRIPTIONS.items())
+
+
+class MemberInviteForm(forms.Form):
+    """Add a member: an existing user by username, or a new user with a first password."""
+
+    username = forms.CharField(max_length=150, label="E-mail or username")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, help_text=ROLE_HELP)
+    password = forms.CharField(
+        required=False,
+        widget=forms.PasswordInput,
+        help_text="Only for a new user: their first password (at least 8 characters).",
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        self.actor = actor
+        super().__init__(*args, **kwargs)
+
+    def to_service(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class MemberRoleForm(ServiceModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+        help_texts = {"role": ROLE_HELP}
+
+
+class MemberFilterForm(FilterForm):
+    role = forms.ChoiceField(choices=[("", "Any role"), *Role.choices], required=False)
