@@ -32,6 +32,7 @@ settings.register_profile(
     "metrics",
     max_examples=max(1, int(30 * EXAMPLE_SCALE)),
     deadline=None,
+    database=None,  # nothing written outside tests/
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     derandomize=os.environ.get("CI") == "true",
 )

@@ -46,6 +46,26 @@ def _oracle(frame: pd.DataFrame, features: list[str], pos_label=1, y_pred: str =
     return fm.MetricFrame(metrics=metrics, y_true=frame["y_true"], y_pred=frame[y_pred], sensitive_features=sensitive)
 
 
+def _direct_oracle(frame: pd.DataFrame, features: list[str], pos_label=1, y_pred: str = "y_pred"):
+    """Fairlearn's metric functions applied group by group: MetricFrame's numbers at a fraction of its cost."""
+
+    def evaluate(part: pd.DataFrame) -> dict[str, float]:
+        t, p = part["y_true"].to_numpy(), part[y_pred].to_numpy()
+        return {
+            "selection_rate": fm.selection_rate(t, p, pos_label=pos_label),
+            "true_positive_rate": fm.true_positive_rate(t, p, pos_label=pos_label),
+            "false_positive_rate": fm.false_positive_rate(t, p, pos_label=pos_label),
+            "false_negative_rate": fm.false_negative_rate(t, p, pos_label=pos_label),
+            "true_negative_rate": fm.true_negative_rate(t, p, pos_label=pos_label),
+            "precision": _precision(pos_label)(t, p),
+            "accuracy": accuracy_score(t, p),
+        }
+
+    key = features[0] if len(features) == 1 else features
+    rows = {group: evaluate(part) for group, part in frame.groupby(key)}
+    return pd.DataFrame.from_dict(rows, orient="index"), pd.Series(evaluate(frame))
+
+
 def _denominators(t: np.ndarray, p: np.ndarray) -> dict[str, int]:
     return {
         "selection_rate": len(t),
@@ -58,12 +78,16 @@ def _denominators(t: np.ndarray, p: np.ndarray) -> dict[str, int]:
     }
 
 
-def _check_against_oracle(ours, frame, features, *, positive=1, y_pred="y_pred") -> None:
-    oracle = _oracle(frame, features, positive, y_pred)
-    masked = oracle.by_group.copy()
+def _check_against_oracle(ours, frame, features, *, positive=1, y_pred="y_pred", metric_frame=False) -> None:
+    if metric_frame:
+        oracle = _oracle(frame, features, positive, y_pred)
+        by_group, overall = oracle.by_group, oracle.overall
+    else:
+        by_group, overall = _direct_oracle(frame, features, positive, y_pred)
+    masked = by_group.copy()
     assert ours.rows == len(frame)
     present = 0
-    for key, row in oracle.by_group.iterrows():
+    for key, row in by_group.iterrows():
         selector = np.ones(len(frame), dtype=bool)
         for name, value in zip(features, key if isinstance(key, tuple) else (key,), strict=True):
             selector &= (frame[name] == value).to_numpy()
@@ -86,7 +110,6 @@ def _check_against_oracle(ours, frame, features, *, positive=1, y_pred="y_pred")
                 low, high = group.confidence_intervals[metric]
                 assert low <= value <= high  # the interval itself is checked against scipy below
     assert len(ours.by_group) == present
-    overall = oracle.overall
     for metric in RATE_METRICS:
         if getattr(ours.overall, metric) is not None:
             assert getattr(ours.overall, metric) == pytest.approx(overall[metric])
@@ -99,17 +122,17 @@ def _check_against_oracle(ours, frame, features, *, positive=1, y_pred="y_pred")
         else:
             assert ours_diff[metric] == pytest.approx(expected_diff[metric], abs=1e-12)
     to_overall = ours.difference("to_overall", include_small_groups=True)
-    expected_to_overall = (masked - oracle.overall).abs().max()
+    expected_to_overall = (masked - overall).abs().max()
     for metric in RATE_METRICS:
         if ours.overall is not None and getattr(ours.overall, metric) is not None and to_overall[metric] is not None:
             assert to_overall[metric] == pytest.approx(expected_to_overall[metric], abs=1e-12)
 
 
-@examples(20)
+@examples(12)
 @given(classification_frames())
 def test_rates_match_fairlearn_by_group(frame):
     ours = fairness(frame["y_true"], frame["y_pred"], sensitive_features=frame["group"], min_group_size=0)
-    _check_against_oracle(ours, frame, ["group"])
+    _check_against_oracle(ours, frame, ["group"], metric_frame=True)
 
 
 @examples(20)
