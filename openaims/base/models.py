@@ -75,20 +75,9 @@ class TrailEvent(models.Model):
 
     def hashed_values(self) -> tuple:
         """The values the hash covers, in ``openaims.trail._chain.HASHED_FIELDS`` order."""
-        return (
-            self.sequence,
-            self.organization_id,
-            self.timestamp.isoformat(),
-            self.request_id,
-            self.actor_type,
-            self.actor_id,
-            self.actor_label,
-            self.action,
-            self.object_type,
-            self.object_id,
-            self.object_label,
-            self.changes,
-        )
+        from openaims.trail import HASHED_FIELDS
+
+        return tuple(self.timestamp.isoformat() if f == "timestamp" else getattr(self, f) for f in HASHED_FIELDS)
 
 
 class TrailHead(models.Model):

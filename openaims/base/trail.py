@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from openaims.base.context import Actor, current_request_id
 from openaims.base.models import TrailEvent, TrailHead
-from openaims.trail import GENESIS_HASH, ChainBreak, event_hash, verify_chain
+from openaims.trail import GENESIS_HASH, HASHED_FIELDS, ChainBreak, event_hash, verify_chain
 
 SKIPPED_FIELDS = {"id", "organization", "created_at", "updated_at"}
 
@@ -115,23 +115,7 @@ def record_event(
 
 def _rows(organization_id, chunk_size: int = 20000) -> Iterator[tuple]:
     """Stream an organization's events in sequence order, as the tuples ``verify_chain`` reads."""
-    fields = (
-        "id",
-        "prev_hash",
-        "hash",
-        "sequence",
-        "organization_id",
-        "timestamp",
-        "request_id",
-        "actor_type",
-        "actor_id",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_id",
-        "object_label",
-        "changes",
-    )
+    fields = ("id", "prev_hash", "hash", *HASHED_FIELDS)
     queryset = TrailEvent.objects.filter(organization_id=organization_id).order_by("sequence").values_list(*fields)
     for row in queryset.iterator(chunk_size=chunk_size):
         yield (*row[:5], row[5].isoformat(), *row[6:])
