@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.text import capfirst
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
@@ -71,9 +72,7 @@ def _full_clean(instance: models.Model) -> None:
                 fields = [f for f in (check or ()) if f != "organization"]
                 if field == "__all__" and len(fields) == 1:
                     value = getattr(instance, fields[0])
-                    message = (
-                        f"{instance._meta.verbose_name.capitalize()} {value!r} already exists in this organization."
-                    )
+                    message = f"{capfirst(instance._meta.verbose_name)} {value!r} already exists in this organization."
                     errors.setdefault(fields[0], []).append(message)
                 else:
                     errors.setdefault(field, []).append(error)

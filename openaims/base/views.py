@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.text import capfirst
 from django.views import View
 from django.views.decorators.http import require_POST
 
@@ -70,7 +71,7 @@ class Resource:
 
     @property
     def plural(self) -> str:
-        return self.title_plural or str(self.model._meta.verbose_name_plural).capitalize()
+        return self.title_plural or capfirst(str(self.model._meta.verbose_name_plural))
 
     def url(self, action: str, pk=None) -> str:
         name = f"{self.url_prefix}-{action}"
@@ -200,7 +201,7 @@ class CreateView(_FormView):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"{self.resource.name.capitalize()} “{obj}” created.")
+                messages.success(request, f"{capfirst(self.resource.name)} “{obj}” created.")
                 return HttpResponseRedirect(self.resource.url("detail", obj.pk))
         return self.render_form(form, status=422)
 
@@ -220,7 +221,7 @@ class EditView(_FormView):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, f"{self.resource.name.capitalize()} “{obj}” saved.")
+                messages.success(request, f"{capfirst(self.resource.name)} “{obj}” saved.")
                 return HttpResponseRedirect(self.resource.url("detail", obj.pk))
         return self.render_form(form, obj, status=422)
 
@@ -240,7 +241,7 @@ class DeleteView(ActorRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return HttpResponseRedirect(self.resource.url("detail", obj.pk))
-        messages.success(request, f"{self.resource.name.capitalize()} “{label}” deleted.")
+        messages.success(request, f"{capfirst(self.resource.name)} “{label}” deleted.")
         return HttpResponseRedirect(self.resource.url("list"))
 
 

@@ -58,6 +58,9 @@ class AISystemForm(ServiceModelForm):
         self.fields["owner"].queryset = _members(actor)
         self.fields["datasets"].queryset = Dataset.objects.filter(organization=actor.organization)
         self.fields["suppliers"].queryset = Supplier.objects.filter(organization=actor.organization)
+        for name, page in (("datasets", "Datasets"), ("suppliers", "Suppliers")):
+            if not self.fields[name].queryset.exists():
+                self.fields[name].help_text = f"None yet: add them on the {page} page first."
 
 
 class AISystemCreateForm(AISystemForm):

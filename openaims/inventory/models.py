@@ -85,7 +85,7 @@ class AISystem(BaseModel):
     )
     business_unit = models.CharField(max_length=200, blank=True)
     lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.IDEA)
-    ai_roles = models.JSONField(default=list, blank=True, validators=[validate_ai_roles])
+    ai_roles = models.JSONField("AI roles", default=list, blank=True, validators=[validate_ai_roles])
     in_scope = models.BooleanField(default=True, help_text="Inside the scope of the AI management system.")
     scope_reason = models.TextField(blank=True, help_text="Why it is in or out of scope.")
     deployment_context = models.TextField(blank=True)
@@ -114,6 +114,10 @@ class AISystem(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def ai_role_labels(self) -> list[str]:
+        return [AIRole(v).label if v in AIRole.values else v for v in self.ai_roles]
 
     def clean(self) -> None:
         errors = {}

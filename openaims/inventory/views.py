@@ -9,8 +9,15 @@ from django.views import View
 
 from openaims.base.views import ActorRequiredMixin, Column, Resource
 from openaims.inventory import forms, selectors, services
-from openaims.inventory.choices import LifecycleStage
+from openaims.inventory.choices import LIFECYCLE_ORDER, LifecycleStage
 from openaims.inventory.models import AISystem, Dataset, ModelVersion, Supplier
+
+
+def next_stage(stage: str) -> str:
+    """The stage a transition form offers first: the next one (retired systems offer none)."""
+    index = LIFECYCLE_ORDER.index(stage)
+    return LIFECYCLE_ORDER[index + 1] if index + 1 < len(LIFECYCLE_ORDER) else ""
+
 
 ai_systems = Resource(
     model=AISystem,
@@ -37,6 +44,7 @@ ai_systems = Resource(
     extra_detail_context=lambda obj: {
         "model_versions": obj.model_versions.all(),
         "stage_choices": LifecycleStage.choices,
+        "next_stage": next_stage(obj.lifecycle_stage),
     },
     title_plural="AI systems",
 )

@@ -86,7 +86,7 @@ def test_owner_registers_an_ai_system(live_server, transactional_db, watched_pag
 
     # Its detail page.
     expect(page).to_have_url(re.compile(r"/systems/[0-9a-f-]{36}/$"))
-    expect(page.locator(".messages")).to_contain_text("“Credit scoring” created.")
+    expect(page.locator(".messages")).to_contain_text("AI system “Credit scoring” created.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Credit scoring")
     expect(page.locator("h1 .badge")).to_have_text("Design")
     expect(page.locator("p.lead")).to_have_text("Scores consumer credit applications.")
