@@ -3,6 +3,21 @@
 from openaims.accounts.choices import Permission, Role
 
 
+def _app_nav_items() -> list[tuple[str, str]]:
+    """``(label, url)`` of every app's ``nav_items`` (on its AppConfig), in app order; unknown URL names skipped."""
+    from django.apps import apps
+    from django.urls import NoReverseMatch, reverse
+
+    items = []
+    for config in apps.get_app_configs():
+        for label, url_name in getattr(config, "nav_items", ()):
+            try:
+                items.append((label, reverse(url_name)))
+            except NoReverseMatch:
+                continue
+    return items
+
+
 def membership(request):
     actor = getattr(request, "actor", None)
     if actor is None:
@@ -13,4 +28,5 @@ def membership(request):
         "current_role": Role(actor.role).label,
         "user_memberships": getattr(request, "user_memberships", []),
         "can_read_trail": actor.can(Permission.TRAIL),
+        "app_nav_items": _app_nav_items(),
     }

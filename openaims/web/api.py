@@ -6,6 +6,9 @@ from openaims import __version__
 from openaims.accounts.api import router as accounts_router
 from openaims.base.api import SessionActorAuth, TokenAuth, install_error_handlers
 from openaims.base.trail_api import router as trail_router
+from openaims.controls.api import router as controls_router
+from openaims.evidence.api import router as evidence_router
+from openaims.governance.api import router as governance_router
 from openaims.inventory.api import router as inventory_router
 
 api = NinjaAPI(
@@ -21,4 +24,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", inventory_router)
+api.add_router("/", evidence_router)
+api.add_router("/", governance_router)
+api.add_router("/", controls_router)
 api.add_router("/", trail_router)

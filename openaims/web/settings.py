@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "openaims.base",
     "openaims.accounts",
     "openaims.inventory",
+    "openaims.evidence",
+    "openaims.governance",
+    "openaims.controls",
     "openaims.web",
 ]
 

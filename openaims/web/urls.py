@@ -15,5 +15,8 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("tokens/<uuid:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("", include("openaims.inventory.urls")),
+    path("", include("openaims.evidence.urls")),
+    path("", include("openaims.governance.urls")),
+    path("", include("openaims.controls.urls")),
     *members.urls(),
 ]

@@ -1,0 +1,1 @@
+"""Frameworks in use, the Statement of Applicability, coverage across frameworks, readiness for certification."""

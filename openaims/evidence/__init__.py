@@ -1,0 +1,1 @@
+"""Evidence: uploaded files (content-addressed), links and records the system produces, with expiry."""
