@@ -45,8 +45,8 @@ postgres:  ## make sure the machine's PostgreSQL server is up (CI: it must be)
 	  echo "CI=true but no PostgreSQL server on 127.0.0.1:5432: the PostgreSQL tests must run on CI" >&2; exit 1; fi
 
 lint: install-dev
-	$(BIN)/ruff check openaims tests benchmarks
-	$(BIN)/ruff format --check openaims tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 test-sqlite: install-dev chromium
