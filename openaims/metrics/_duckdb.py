@@ -85,7 +85,7 @@ class DuckDBEngine(Engine):
         return self.connection.execute(sql).fetchall()
 
     def _describe(self, relation_sql: str) -> dict[str, ColumnKind]:
-        rows = self.connection.execute(f"DESCRIBE SELECT * FROM {relation_sql}").fetchall()
+        rows = self.connection.execute(f"DESCRIBE SELECT * FROM {relation_sql} AS src").fetchall()
         return {row[0]: _kind(row[1]) for row in rows}
 
     def read(self, data: Any) -> Relation:

@@ -75,7 +75,7 @@ class PostgresEngine(Engine):
 
     def _describe(self, relation_sql: str) -> dict[str, ColumnKind]:
         with self.connection.transaction(), self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM {relation_sql} LIMIT 0".encode())
+            cursor.execute(f"SELECT * FROM {relation_sql} AS src LIMIT 0".encode())
             return {column.name: _kind(column.type_code) for column in cursor.description or ()}
 
     def table(self, name: str) -> Relation:
@@ -86,7 +86,7 @@ class PostgresEngine(Engine):
 
     def query(self, sql: str) -> Relation:
         """The result of a ``SELECT`` query, computed inside PostgreSQL as a subquery."""
-        relation = Relation(self, f"({sql.strip().rstrip(';')}) AS openaims_query", "SQL query")
+        relation = Relation(self, f"({sql.strip().rstrip(';')})", "SQL query")
         relation.columns  # noqa: B018 - fail here when the query is invalid
         return relation
 

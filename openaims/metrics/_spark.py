@@ -54,7 +54,7 @@ class SparkEngine(Engine):
         return [tuple(row) for row in self.spark.sql(sql).collect()]
 
     def _describe(self, relation_sql: str) -> dict[str, ColumnKind]:
-        schema = self.spark.sql(f"SELECT * FROM {relation_sql}").schema
+        schema = self.spark.sql(f"SELECT * FROM {relation_sql} AS src").schema
         return {field.name: _kind(field.dataType) for field in schema.fields}
 
     def _register(self, frame: Any, label: str) -> Relation:

@@ -27,7 +27,8 @@ Jensen-Shannon distance
 
 KS p-value
     Two-sided, from Smirnov's asymptotic distribution as scipy's ``ks_2samp(method="asymp")`` computes
-    it: ``scipy.stats.kstwo.sf(D, round(n * m / (n + m)))``.
+    it: ``scipy.stats.kstwo.sf(D, round(n * m / (n + m)))`` (1 when each window has one value, where
+    that formula is undefined and the exact p-value is 1).
 
 Missing values
     NULL (and, for numbers, NaN and infinities) are counted in ``reference_missing`` and
@@ -166,6 +167,8 @@ def _ks_pvalue(statistic: float, n_ref: int, n_cur: int) -> float:
 
     m, n = sorted([float(n_ref), float(n_cur)], reverse=True)
     effective = round(m * n / (m + n))
+    if effective < 1:
+        return 1.0  # one value in each window (n * m / (n + m) = 1/2): the exact p-value is 1 whatever D is
     return float(min(1.0, max(0.0, kstwo.sf(statistic, effective))))
 
 

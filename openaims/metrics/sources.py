@@ -11,7 +11,7 @@ import itertools
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 from openaims.metrics._errors import MetricsError
 from openaims.metrics._sql import Dialect
@@ -78,7 +78,7 @@ class Engine(ABC):
     def close(self) -> None:  # noqa: B027 - engines with nothing to release keep the default
         """Release the connection or session this engine opened itself."""
 
-    def __enter__(self) -> Engine:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -93,7 +93,7 @@ class Relation:
     engine : Engine
         The engine that holds the data.
     sql : str
-        SQL that can follow ``FROM``: a quoted view or table name, or ``(query) AS alias``.
+        SQL that can follow ``FROM`` and take an alias: a quoted view or table name, or ``(query)``.
     label : str
         What the relation is, for messages: a file path, a table name, ``"SQL query"``.
     """

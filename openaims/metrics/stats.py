@@ -310,8 +310,10 @@ def regression_sums(relation: Relation, *, y_true: str, y_pred: str, groups: Seq
     inner = ", ".join([*selects, f"{error} AS e"])
     group_by = f" GROUP BY {', '.join(aliases)}" if aliases else ""
     head = "".join(f"{alias}, " for alias in aliases)
+    # PostgreSQL raises an error when a product underflows to zero; squares below 1e-300 add nothing anyway.
+    square = f"CASE WHEN ABS(e) < {dialect.double(1e-150)} THEN {dialect.double(0.0)} ELSE e * e END"
     rows = relation.fetch(
-        f"SELECT {head}COUNT(e), COUNT(*), SUM(ABS(e)), SUM(e * e), SUM(e) "
+        f"SELECT {head}COUNT(e), COUNT(*), SUM(ABS(e)), SUM({square}), SUM(e) "
         f"FROM (SELECT {inner} FROM {relation.sql} AS src) AS b{group_by}"
     )
     width = len(groups)

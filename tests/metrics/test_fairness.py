@@ -135,7 +135,7 @@ def test_rates_match_fairlearn_by_group(frame):
     _check_against_oracle(ours, frame, ["group"], metric_frame=True)
 
 
-@examples(20)
+@examples(12)
 @given(classification_frames())
 def test_intersections_match_fairlearn_multiindex(frame):
     ours = fairness("y_true", "y_pred", sensitive_features=["group", "sex"], data=frame, min_group_size=0)
@@ -153,7 +153,7 @@ def test_string_labels_with_a_positive_label_are_one_vs_rest(frame):
     _check_against_oracle(ours, binary, ["group"])
 
 
-@examples(20)
+@examples(15)
 @given(classification_frames(), st.sampled_from([0.0, 0.25, 0.3, 0.5, 1.0]))
 def test_score_and_threshold_select_when_score_reaches_threshold(frame, threshold):
     ours = fairness(
@@ -163,7 +163,7 @@ def test_score_and_threshold_select_when_score_reaches_threshold(frame, threshol
     _check_against_oracle(ours, decided, ["group"], y_pred="decision")
 
 
-@examples(20)
+@examples(8)
 @given(classification_frames(min_rows=2))
 def test_named_metrics_match_fairlearn_when_every_rate_is_defined(frame):
     t, p, g = frame["y_true"], frame["y_pred"], frame["group"]
