@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 
@@ -75,9 +76,13 @@ class TrailEvent(models.Model):
 
     def hashed_values(self) -> tuple:
         """The values the hash covers, in ``openaims.trail._chain.HASHED_FIELDS`` order."""
-        from openaims.trail import HASHED_FIELDS
+        from openaims.trail import HASHED_FIELDS, TIMESTAMP_FORMAT
 
-        return tuple(self.timestamp.isoformat() if f == "timestamp" else getattr(self, f) for f in HASHED_FIELDS)
+        values = {
+            "timestamp": self.timestamp.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT),
+            "organization_id": str(self.organization_id),
+        }
+        return tuple(values[f] if f in values else getattr(self, f) for f in HASHED_FIELDS)
 
 
 class TrailHead(models.Model):

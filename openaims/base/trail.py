@@ -113,18 +113,45 @@ def record_event(
     return event
 
 
+def _timestamp_sql(vendor: str) -> str:
+    """SQL that renders the stored time exactly as ``TIMESTAMP_FORMAT`` does, so no row is parsed in Python."""
+    if vendor == "postgresql":
+        return "to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    if vendor == "sqlite":
+        # Django stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" (no fraction when it is zero).
+        return (
+            "replace(CASE WHEN length(timestamp) = 19 THEN timestamp || '.000000' ELSE substr(timestamp, 1, 26) END,"
+            " ' ', 'T') || 'Z'"
+        )
+    raise NotImplementedError(f"trail verification on {vendor}")
+
+
 def _rows(organization_id, chunk_size: int = 20000) -> Iterator[tuple]:
-    """Stream an organization's events in sequence order, as the tuples ``verify_chain`` reads."""
-    fields = ("id", "prev_hash", "hash", *HASHED_FIELDS)
-    queryset = TrailEvent.objects.filter(organization_id=organization_id).order_by("sequence").values_list(*fields)
-    for row in queryset.iterator(chunk_size=chunk_size):
-        yield (*row[:5], row[5].isoformat(), *row[6:])
+    """Stream an organization's events in sequence order, as the tuples ``verify_chain`` reads.
+
+    Raw SQL with the timestamp rendered by the database: a million events stream in seconds, where the
+    ORM would build a million model rows. The organization id is the one asked for (rows are filtered by it).
+    """
+    table = connection.ops.quote_name(TrailEvent._meta.db_table)
+    org = str(organization_id)
+    columns = ", ".join(
+        ["id", "prev_hash", "hash", "sequence", _timestamp_sql(connection.vendor)]
+        + [f for f in HASHED_FIELDS if f not in {"sequence", "organization_id", "timestamp"}]
+    )
+    org_param = organization_id.hex if connection.vendor == "sqlite" else organization_id
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE organization_id = %s ORDER BY sequence", [org_param])
+        while batch := cursor.fetchmany(chunk_size):
+            for row in batch:
+                yield (row[0], row[1], row[2], row[3], org, *row[4:])
 
 
 def verify_organization(organization) -> tuple[int, ChainBreak | None]:
     """Recompute an organization's chain; return the number of good events and the first break."""
     with transaction.atomic():
         count, broken = verify_chain(_rows(organization.pk))
+        if broken is not None and broken.event_id and "-" not in broken.event_id:
+            broken = ChainBreak(broken.sequence, str(uuid.UUID(broken.event_id)), broken.reason)
         if broken is None:
             head = TrailHead.objects.filter(organization=organization).first()
             head_sequence = head.sequence if head else 0

@@ -26,6 +26,12 @@ HASHED_FIELDS: tuple[str, ...] = (
 )
 
 
+_TEMPLATE = _SEPARATOR.join(["%s"] * (len(HASHED_FIELDS) + 1))
+
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+"""How an event's time enters its hash: UTC, always with microseconds (databases can produce it in SQL)."""
+
+
 def event_hash(prev_hash: str, fields: Sequence[object]) -> str:
     """Return the SHA-256 hex digest of an event.
 
@@ -34,17 +40,16 @@ def event_hash(prev_hash: str, fields: Sequence[object]) -> str:
     prev_hash : str
         Hash of the previous event of the same organization (``GENESIS_HASH`` for the first).
     fields : sequence
-        The values of :data:`HASHED_FIELDS`, in that order. Each is turned into text with ``str``;
-        ``None`` becomes the empty string.
+        The values of :data:`HASHED_FIELDS`, in that order, each a string or an integer (the timestamp as
+        :data:`TIMESTAMP_FORMAT` text). ``None`` is not allowed: empty values are empty strings.
 
     Returns
     -------
     str
         64 lowercase hex characters.
     """
-    parts = [prev_hash]
-    parts.extend("" if value is None else str(value) for value in fields)
-    return hashlib.sha256(_SEPARATOR.join(parts).encode("utf-8")).hexdigest()
+    # One %-format of a fixed template: the verification of a million events spends most of its time here.
+    return hashlib.sha256((_TEMPLATE % (prev_hash, *fields)).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -73,15 +78,16 @@ def verify_chain(rows: Iterable[tuple]) -> tuple[int, ChainBreak | None]:
     expected_prev = GENESIS_HASH
     expected_sequence = 1
     count = 0
+    sha256 = hashlib.sha256
+    template = _TEMPLATE
     for row in rows:
         event_id, prev_hash, stored_hash = row[0], row[1], row[2]
-        fields = row[3:]
-        sequence = int(fields[0])
+        sequence = row[3]
         if sequence != expected_sequence:
-            return count, ChainBreak(sequence, str(event_id), f"sequence {sequence}, expected {expected_sequence}")
+            return count, ChainBreak(int(sequence), str(event_id), f"sequence {sequence}, expected {expected_sequence}")
         if prev_hash != expected_prev:
             return count, ChainBreak(sequence, str(event_id), "previous hash does not match the event before it")
-        if event_hash(prev_hash, fields) != stored_hash:
+        if sha256((template % (prev_hash, *row[3:])).encode("utf-8")).hexdigest() != stored_hash:
             return count, ChainBreak(sequence, str(event_id), "content does not match its hash")
         expected_prev = stored_hash
         expected_sequence += 1
