@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # The database tests that run a second time on PostgreSQL.
-DB_TESTS ?= tests/base tests/accounts tests/inventory tests/cli tests/api
+DB_TESTS ?= tests/base tests/accounts tests/inventory tests/cli tests/api tests/governance tests/evidence tests/controls
 
-.PHONY: install install-dev run test test-sqlite test-postgres lint chromium postgres bench clean
+.PHONY: install install-dev run test test-sqlite test-postgres lint chromium pdf-libs postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ install: $(VENV)/.installed  ## the virtualenv with the package and its `aims` c
 
 install-dev: $(VENV)/.installed-dev
 
-run: install  ## SQLite under ./var, demo organization, web UI and API on http://127.0.0.1:8000
+run: install pdf-libs  ## SQLite under ./var, demo organization, web UI and API on http://127.0.0.1:8000
 	$(BIN)/aims init
 	$(BIN)/aims demo
 	$(BIN)/aims serve --host $(HOST) --port $(PORT)
@@ -35,6 +35,14 @@ run: install  ## SQLite under ./var, demo organization, web UI and API on http:/
 chromium:  ## Debian's chromium for the browser tests (never `playwright install`)
 	@command -v chromium >/dev/null || test -x /usr/bin/chromium || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Shared libraries WeasyPrint loads for PDF exports (Debian package names).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+pdf-libs:  ## the system libraries of PDF exports (WeasyPrint), from Debian when missing
+	@missing=$$(for p in $(PDF_LIBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+	  || echo "could not install $$missing: PDF exports need them (apt-get install $$missing)" >&2; fi
 
 postgres:  ## make sure the machine's PostgreSQL server is up (CI: it must be)
 	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
@@ -49,7 +57,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-test-sqlite: install-dev chromium
+test-sqlite: install-dev chromium pdf-libs
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest
 
 test-postgres: install-dev postgres

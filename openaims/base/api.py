@@ -32,7 +32,7 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         api_token, membership = found
-        return Actor(organization=membership.organization, role=membership.role, user=api_token.user, token=api_token)
+        return Actor(organization=api_token.organization, role=membership.role, user=api_token.user, token=api_token)
 
 
 class SessionActorAuth(SessionAuth):

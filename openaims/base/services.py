@@ -42,6 +42,8 @@ def _check_related_same_org(instance: models.Model, actor: Actor, m2m: dict) -> 
             errors[field.name] = [f"No {related_model._meta.verbose_name} with id {value} in this organization."]
     for name, values in m2m.items():
         related_model = instance._meta.get_field(name).related_model
+        if not hasattr(related_model, "organization"):
+            continue
         ids = {str(getattr(v, "pk", v)) for v in values}
         found = {
             str(pk)
@@ -133,7 +135,12 @@ def update_record(
     _ensure_same_org(instance, actor)
     plain, m2m = _split_m2m(type(instance), fields)
     with transaction.atomic():
-        before = snapshot(instance)
+        # Start from the stored row, locked, so a stale copy neither overwrites others' changes nor lies in the trail.
+        current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        before = snapshot(current)
+        for field in instance._meta.concrete_fields:
+            if field.name not in plain:
+                setattr(instance, field.attname, getattr(current, field.attname))
         for name, value in plain.items():
             setattr(instance, name, value)
         try:

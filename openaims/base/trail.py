@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import decimal
 import json
+import multiprocessing
+import os
 import uuid
-from collections.abc import Iterator
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from openaims.base.context import Actor, current_request_id
 from openaims.base.models import TrailEvent, TrailHead
-from openaims.trail import GENESIS_HASH, HASHED_FIELDS, ChainBreak, event_hash, verify_chain
+from openaims.trail import GENESIS_HASH, ChainBreak, event_hash
+from openaims.trail.store import verify_range, verify_range_at
 
 SKIPPED_FIELDS = {"id", "organization", "created_at", "updated_at"}
 
@@ -113,52 +116,103 @@ def record_event(
     return event
 
 
-def _timestamp_sql(vendor: str) -> str:
-    """SQL that renders the stored time exactly as ``TIMESTAMP_FORMAT`` does, so no row is parsed in Python."""
-    if vendor == "postgresql":
-        return "to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-    if vendor == "sqlite":
-        # Django stores UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]" (no fraction when it is zero).
-        return (
-            "replace(CASE WHEN length(timestamp) = 19 THEN timestamp || '.000000' ELSE substr(timestamp, 1, 26) END,"
-            " ' ', 'T') || 'Z'"
-        )
-    raise NotImplementedError(f"trail verification on {vendor}")
+#: Below this many events a chain is verified in the calling process; above, in ranges by worker processes.
+PARALLEL_MIN_EVENTS = 200_000
 
 
-def _rows(organization_id, chunk_size: int = 20000) -> Iterator[tuple]:
-    """Stream an organization's events in sequence order, as the tuples ``verify_chain`` reads.
+def _connection_info() -> dict | None:
+    """How a worker process reaches this database on its own, or None when it cannot (in-memory SQLite)."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(settings["NAME"])
+        if name == ":memory:" or "mode=memory" in name or connection.is_in_memory_db():
+            return None
+        return {"vendor": "sqlite", "path": name}
+    if connection.vendor == "postgresql":
+        from psycopg.conninfo import make_conninfo
 
-    Raw SQL with the timestamp rendered by the database: a million events stream in seconds, where the
-    ORM would build a million model rows. The organization id is the one asked for (rows are filtered by it).
+        params = {
+            "dbname": settings["NAME"],
+            "user": settings.get("USER") or None,
+            "password": settings.get("PASSWORD") or None,
+            "host": settings.get("HOST") or None,
+            "port": str(settings["PORT"]) if settings.get("PORT") else None,
+        }
+        return {"vendor": "postgresql", "conninfo": make_conninfo(**{k: v for k, v in params.items() if v})}
+    return None
+
+
+def _ranges(last: int, parts: int) -> list[tuple[int, int]]:
+    size = -(-last // parts)
+    return [(first, min(first + size - 1, last)) for first in range(1, last + 1, size)]
+
+
+def verify_organization(organization, *, workers: int | None = None) -> tuple[int, ChainBreak | None]:
+    """Recompute an organization's chain; return the number of good events and the first break.
+
+    Long chains are cut into ranges verified by ``workers`` processes (default: one per CPU), each on its own
+    connection; a chain in the caller's open transaction, or in an in-memory database, is verified here.
     """
     table = connection.ops.quote_name(TrailEvent._meta.db_table)
-    org = str(organization_id)
-    columns = ", ".join(
-        ["id", "prev_hash", "hash", "sequence", _timestamp_sql(connection.vendor)]
-        + [f for f in HASHED_FIELDS if f not in {"sequence", "organization_id", "timestamp"}]
-    )
-    org_param = organization_id.hex if connection.vendor == "sqlite" else organization_id
+    key = organization.pk.hex if connection.vendor == "sqlite" else str(organization.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns} FROM {table} WHERE organization_id = %s ORDER BY sequence", [org_param])
-        while batch := cursor.fetchmany(chunk_size):
-            for row in batch:
-                yield (row[0], row[1], row[2], row[3], org, *row[4:])
+        # The highest sequence first, then the head: a writer moves both in one transaction.
+        cursor.execute(f"SELECT max(sequence) FROM {table} WHERE organization_id = %s", [key])
+        highest = cursor.fetchone()[0] or 0
+    head = TrailHead.objects.filter(organization=organization).first()
+    last = head.sequence if head else 0
+    common = {"vendor": connection.vendor, "table": table, "organization_id": str(organization.pk)}
+    workers = workers or os.cpu_count() or 1
+    info = None if connection.in_atomic_block else _connection_info()
+    if workers > 1 and info is not None and last >= PARALLEL_MIN_EVENTS:
+        ranges = _ranges(last, workers)
+        starts = [first - 1 for first, _ in ranges if first > 1]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT sequence, hash FROM {table} WHERE organization_id = %s AND sequence IN "
+                f"({', '.join(['%s'] * len(starts))})",
+                [key, *starts],
+            )
+            hashes = dict(cursor.fetchall())
+        connection.close()  # each worker opens its own; this one reconnects when next used
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(len(ranges), mp_context=context) as pool:
+            futures = [
+                pool.submit(
+                    verify_range_at,
+                    info,
+                    organization_key=key,
+                    first=first,
+                    last=end,
+                    prev_hash=GENESIS_HASH if first == 1 else hashes.get(first - 1, ""),
+                    **common,
+                )
+                for first, end in ranges
+            ]
+            results = [future.result() for future in futures]
+    else:
+        with transaction.atomic(), connection.chunked_cursor() as cursor:
+            results = [verify_range(cursor, organization_key=key, first=1, last=last, prev_hash=GENESIS_HASH, **common)]
+    count = 0
+    for result in results:
+        count += result.count
+        if result.broken is not None:
+            return count, _canonical(result.broken)
+        if not result.complete:
+            missing = result.first + result.count
+            if result.last == last:
+                return count, ChainBreak(missing, "", f"the chain ends at {missing - 1} but its head says {last}")
+            return count, ChainBreak(missing, "", f"event #{missing} is missing")
+    if highest > last:
+        return count, ChainBreak(last + 1, "", f"events after #{last} are not covered by the chain head")
+    return count, None
 
 
-def verify_organization(organization) -> tuple[int, ChainBreak | None]:
-    """Recompute an organization's chain; return the number of good events and the first break."""
-    with transaction.atomic():
-        count, broken = verify_chain(_rows(organization.pk))
-        if broken is not None and broken.event_id and "-" not in broken.event_id:
-            broken = ChainBreak(broken.sequence, str(uuid.UUID(broken.event_id)), broken.reason)
-        if broken is None:
-            head = TrailHead.objects.filter(organization=organization).first()
-            head_sequence = head.sequence if head else 0
-            if head_sequence != count:
-                # Events were removed from the end of the chain.
-                broken = ChainBreak(count + 1, "", f"the chain ends at {count} but its head says {head_sequence}")
-    return count, broken
+def _canonical(broken: ChainBreak) -> ChainBreak:
+    """The event id as a hyphenated UUID (SQLite stores it as 32 hex digits)."""
+    if broken.event_id and "-" not in broken.event_id:
+        return ChainBreak(broken.sequence, str(uuid.UUID(broken.event_id)), broken.reason)
+    return broken
 
 
 def history_for(instance: models.Model):

@@ -128,3 +128,52 @@ def test_record_event_refuses_to_run_outside_a_transaction():
     organization = organization_create(name="Loose", slug="loose")
     with pytest.raises(RuntimeError, match="inside the transaction"):
         record_event(actor=system_actor(organization), action="access", object_type="x", object_id="1")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.parametrize(
+    ("victim", "damage", "expected"),
+    [
+        (None, None, (12, None)),
+        (9, "content", (8, "content does not match its hash")),
+        (5, "delete", (4, "sequence 6, expected 5")),
+        (4, "delete", (3, None)),
+        (12, "delete", (11, "the chain ends at 11 but its head says 12")),
+    ],
+)
+def test_verification_in_ranges_finds_the_first_break(monkeypatch, workers, victim, damage, expected):
+    """Long chains are verified in ranges by worker processes (where the database allows it): same answers."""
+    from openaims.accounts.services import organization_create
+    from openaims.base import trail
+    from openaims.base.context import system_actor
+
+    organization = organization_create(name="Ranges", slug="ranges")
+    actor = system_actor(organization)
+    start = TrailEvent.objects.filter(organization=organization).count()
+    for i in range(12 - start):
+        with transaction.atomic():
+            record_event(actor=actor, action="access", object_type="x", object_id=str(i), object_label=f"E{i}")
+    if victim is not None:
+        event = TrailEvent.objects.get(organization=organization, sequence=victim)
+        key = event.id.hex if connection.vendor == "sqlite" else event.id
+        if damage == "content":
+            _tamper("UPDATE base_trailevent SET object_label = %s WHERE id = %s", ["forged", key])
+        else:
+            _tamper("DELETE FROM base_trailevent WHERE id = %s", [key])
+    monkeypatch.setattr(trail, "PARALLEL_MIN_EVENTS", 1)
+    in_ranges = workers > 1 and trail._connection_info() is not None
+    if connection.vendor == "postgresql":
+        assert in_ranges or workers == 1  # the ranges do run in worker processes here
+    count, broken = verify_organization(organization, workers=workers)
+    expected_count, reason = expected
+    assert count == expected_count
+    if victim is None:
+        assert broken is None
+    elif victim == 4 and in_ranges:
+        assert broken.sequence == 4 and broken.reason == "event #4 is missing"
+    elif victim == 4:
+        assert broken.sequence == 5 and broken.reason == "sequence 5, expected 4"
+    else:
+        assert broken.sequence == victim + (damage == "delete" and victim < 12)
+        assert broken.reason == reason

@@ -11,6 +11,7 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 import pytest  # noqa: E402
+from playwright.sync_api import Page  # noqa: E402
 
 CHROMIUM = Path(os.environ.get("AIMS_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -44,3 +45,20 @@ def base_url(pytestconfig):
     """The same as pytest-playwright's fallback ``base_url``, which pytest 9 refuses (with filterwarnings=error):
     it is a session-scoped fixture defined as an instance method (PytestRemovedIn10Warning)."""
     return pytestconfig.getoption("--base-url", None) or pytestconfig.getini("base_url") or None
+
+
+@pytest.fixture
+def watched_page(page: Page):
+    """The page, with its console errors and uncaught exceptions collected; fails on any CSP violation.
+
+    Yields ``(page, errors)``; the page's default timeout is 10 s, for a loaded two-core machine.
+    """
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+    yield page, errors
+    csp = [e for e in errors if "content security policy" in e.lower()]
+    assert not csp, f"Content-Security-Policy violations in the browser console: {csp}"
+    uncaught = [e for e in errors if e.startswith("uncaught:")]
+    assert not uncaught, f"JavaScript errors on the pages: {uncaught}"

@@ -1,0 +1,1 @@
+"""Reproducible speed and scale measurements of OpenAIMS. Run them with ``make bench``; see README.md."""

@@ -1,0 +1,1 @@
+"""The controls pages: Statement of Applicability, coverage across frameworks, readiness for certification."""
