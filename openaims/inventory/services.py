@@ -11,10 +11,13 @@ from openaims.accounts.models import Membership
 from openaims.base.context import Actor
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, update_record
-from openaims.inventory.choices import LIFECYCLE_ORDER, LIVE_STAGES, LifecycleStage
+from openaims.inventory.changes import ChangeKind, SignificantChange, notify
+from openaims.inventory.choices import LIFECYCLE_ORDER, LIVE_STAGES, LifecycleStage, ModelVersionStatus
 from openaims.inventory.models import AISystem, Dataset, ModelVersion, Supplier
 
 MIN_REASON_LENGTH = 10
+#: Fields whose change is a new purpose of the AI system (a significant change).
+PURPOSE_FIELDS = ("purpose", "intended_use")
 
 
 def _check_owner(actor: Actor, owner) -> None:
@@ -52,7 +55,13 @@ def ai_system_update(*, actor: Actor, ai_system: AISystem, **fields) -> AISystem
     with transaction.atomic():
         if "owner" in fields or "owner_id" in fields:
             _check_owner(actor, fields.get("owner") or fields.get("owner_id"))
-        return update_record(ai_system, actor=actor, **fields)
+        before = {name: getattr(ai_system, name) for name in PURPOSE_FIELDS}
+        ai_system = update_record(ai_system, actor=actor, **fields)
+        changed = [name for name in PURPOSE_FIELDS if getattr(ai_system, name) != before[name]]
+        if changed:
+            labels = ", ".join(str(AISystem._meta.get_field(name).verbose_name) for name in changed)
+            notify(actor=actor, change=SignificantChange(ai_system, ChangeKind.PURPOSE, f"{labels} changed"))
+        return ai_system
 
 
 def lifecycle_transition_problem(current: str, target: str, reason: str) -> str | None:
@@ -86,21 +95,40 @@ def ai_system_transition(*, actor: Actor, ai_system: AISystem, to_stage: str, re
         actor.require(Permission.APPROVE)
         fields["deployment_approved_by"] = actor.user
         fields["deployment_approved_at"] = timezone.now()
-    return update_record(
-        ai_system, actor=actor, action=TrailAction.TRANSITION, context={"reason": reason.strip()}, **fields
-    )
+    with transaction.atomic():
+        before = LifecycleStage(ai_system.lifecycle_stage).label
+        ai_system = update_record(
+            ai_system, actor=actor, action=TrailAction.TRANSITION, context={"reason": reason.strip()}, **fields
+        )
+        detail = f"{before} → {LifecycleStage(to_stage).label}"
+        notify(actor=actor, change=SignificantChange(ai_system, ChangeKind.LIFECYCLE, detail))
+        return ai_system
 
 
 def ai_system_delete(*, actor: Actor, ai_system: AISystem) -> None:
     delete_record(ai_system, actor=actor)
 
 
+def _deployed(actor: Actor, model_version: ModelVersion) -> None:
+    detail = f"model version {model_version.version} deployed"
+    notify(actor=actor, change=SignificantChange(model_version.ai_system, ChangeKind.MODEL_DEPLOYED, detail))
+
+
 def model_version_create(*, actor: Actor, **fields) -> ModelVersion:
-    return create_record(ModelVersion, actor=actor, **fields)
+    with transaction.atomic():
+        model_version = create_record(ModelVersion, actor=actor, **fields)
+        if model_version.status == ModelVersionStatus.DEPLOYED:
+            _deployed(actor, model_version)
+        return model_version
 
 
 def model_version_update(*, actor: Actor, model_version: ModelVersion, **fields) -> ModelVersion:
-    return update_record(model_version, actor=actor, **fields)
+    with transaction.atomic():
+        was_deployed = ModelVersion.objects.filter(pk=model_version.pk, status=ModelVersionStatus.DEPLOYED).exists()
+        model_version = update_record(model_version, actor=actor, **fields)
+        if model_version.status == ModelVersionStatus.DEPLOYED and not was_deployed:
+            _deployed(actor, model_version)
+        return model_version
 
 
 def model_version_delete(*, actor: Actor, model_version: ModelVersion) -> None:

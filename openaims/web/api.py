@@ -9,7 +9,9 @@ from openaims.base.trail_api import router as trail_router
 from openaims.controls.api import router as controls_router
 from openaims.evidence.api import router as evidence_router
 from openaims.governance.api import router as governance_router
+from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
+from openaims.risk.api import router as risk_router
 
 api = NinjaAPI(
     title="OpenAIMS API",
@@ -27,4 +29,6 @@ api.add_router("/", inventory_router)
 api.add_router("/", evidence_router)
 api.add_router("/", governance_router)
 api.add_router("/", controls_router)
+api.add_router("/", risk_router)
+api.add_router("/", impact_router)
 api.add_router("/", trail_router)

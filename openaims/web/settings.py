@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "openaims.evidence",
     "openaims.governance",
     "openaims.controls",
+    "openaims.risk",
+    "openaims.impact",
     "openaims.web",
 ]
 

@@ -18,5 +18,7 @@ urlpatterns = [
     path("", include("openaims.evidence.urls")),
     path("", include("openaims.governance.urls")),
     path("", include("openaims.controls.urls")),
+    path("", include("openaims.risk.urls")),
+    path("", include("openaims.impact.urls")),
     *members.urls(),
 ]
