@@ -18,6 +18,7 @@ BENCHMARKS = {
     "clone": ("benchmarks.fresh_clone", "first `make run` on a fresh clone, step by step (no package downloads)"),
     "api": ("benchmarks.api", "list and detail of 10,000 AI systems: latency, SQL queries per request"),
     "trail": ("benchmarks.trail", "trail appends per second; verifying 1,000,000 events"),
+    "metrics": ("benchmarks.metrics", "fairness (1M, 10M rows) vs Fairlearn; drift (1M vs 1M) vs Evidently; Spark"),
 }
 
 

@@ -12,6 +12,7 @@ from openaims.accounts.selectors import actor_for
 from openaims.accounts.services import membership_add, organization_create, user_create
 from openaims.base.context import request_scope
 from openaims.inventory import services as inventory
+from openaims.risk.demo import load_demo_risks
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "openaims-demo"
@@ -46,6 +47,7 @@ def load_demo() -> tuple[Organization, bool]:
         for _name, role in DEMO_USERS[1:]:
             membership_add(actor=actor, user=members[role], role=role)
         _load_inventory(actor, members)
+        load_demo_risks(actor, members)
     return organization, True
 
 
@@ -240,3 +242,14 @@ def _load_inventory(actor, members) -> None:
             metrics_summary=metrics,
             training_data="See linked datasets.",
         )
+    # EU AI Act classifications, as the compliance officer answered the questionnaire.
+    from openaims.inventory.classification import ai_system_classify
+
+    both = ["provider", "deployer"]
+    for system, answers in [
+        (credit, {"roles": both, "a3_5b_creditworthiness": True, "profiling": True}),
+        (cv, {"roles": both, "a3_4a_recruitment": True, "profiling": True, "deployer_workplace": True}),
+        (chatbot, {"roles": both, "t50_1_interacts_with_people": True, "t50_2_synthetic_content": True}),
+        (fraud, {"roles": both}),  # fraud detection is carved out of Annex III point 5(b)
+    ]:
+        ai_system_classify(actor=actor, ai_system=system, answers=answers)

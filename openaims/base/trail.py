@@ -266,6 +266,8 @@ def readable_history(events) -> list[tuple[TrailEvent, list[tuple[str, object, o
             return names.get((related, str(value)), f"(removed {str(value)[:8]})") if value else None
         if isinstance(value, list):
             return ", ".join(map(str, value)) or "—"
+        if isinstance(value, dict):  # a JSON field (e.g. the answers of an impact assessment): not hashable
+            return "; ".join(f"{k}: {v}" for k, v in value.items()) or "—"
         choices = dict(getattr(field, "choices", None) or ())
         if value in choices:
             return choices[value]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from openaims.cli import admin, catalog, evidence, soa, systems
+from openaims.cli import admin, catalog, classify, evidence, impact, metrics, risks, soa, systems
 from openaims.cli.common import setup_django
 
 app = typer.Typer(
@@ -15,10 +15,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 admin.register(app)
+classify.register(app)
 app.add_typer(systems.app, name="systems")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(soa.app, name="soa")
 app.add_typer(evidence.app, name="evidence")
+app.add_typer(metrics.app, name="metrics")
+app.add_typer(risks.app, name="risks")
+app.add_typer(impact.app, name="impact")
 
 
 def main() -> None:

@@ -40,8 +40,7 @@ class SoAEntry(BaseModel):
     evidence = models.ManyToManyField("evidence.Evidence", blank=True, related_name="soa_entries")
     ai_systems = models.ManyToManyField("inventory.AISystem", blank=True, related_name="soa_entries")
     notes = models.TextField(blank=True)
-    # Issue 4 (risk register) adds here: risks = ManyToManyField("risk.Risk", related_name="soa_entries"),
-    # and the justification rule then also accepts linked risks as the reason a control is necessary.
+    # The risks a control treats are ``risks`` (``risk.Risk.controls``), shown with the entry.
 
     trail_fields = (
         "control_id",

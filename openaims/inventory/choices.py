@@ -57,6 +57,17 @@ class SupplierAssessment(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class EUAIActTier(models.TextChoices):
+    """The tiers of the EU AI Act (the values of ``openaims.classify.Tier``)."""
+
+    PROHIBITED = "prohibited", "Prohibited practice"
+    HIGH_RISK = "high_risk", "High-risk AI system"
+    LIMITED_RISK = "limited_risk", "Limited risk (transparency obligations)"
+    MINIMAL = "minimal", "Minimal risk"
+    GPAI_MODEL = "gpai_model", "General-purpose AI model"
+    OUT_OF_SCOPE = "out_of_scope", "Outside the scope of the AI Act"
+
+
 BADGE_COLOURS = {
     LifecycleStage.IDEA: "grey",
     LifecycleStage.DESIGN: "grey",
@@ -72,4 +83,10 @@ BADGE_COLOURS = {
     SupplierAssessment.APPROVED: "green",
     SupplierAssessment.CONDITIONAL: "orange",
     SupplierAssessment.REJECTED: "red",
+    EUAIActTier.PROHIBITED: "red",
+    EUAIActTier.HIGH_RISK: "orange",
+    EUAIActTier.LIMITED_RISK: "blue",
+    EUAIActTier.MINIMAL: "green",
+    EUAIActTier.GPAI_MODEL: "blue",
+    EUAIActTier.OUT_OF_SCOPE: "grey",
 }

@@ -124,3 +124,51 @@ class SupplierForm(ServiceModelForm):
 
 class SupplierFilterForm(FilterForm):
     assessment_status = forms.ChoiceField(choices=[("", "Any assessment"), *SupplierAssessment.choices], required=False)
+
+
+def _condition_text(question, questions) -> str:
+    """When a question matters, in words (the form shows every question; the rules ignore those that do not apply)."""
+    parts = []
+    for key, value in question.ask_if:
+        if key == "subject":
+            parts.append("AI systems only" if value == "ai_system" else "general-purpose AI models only")
+        elif key == "roles":
+            parts.append(f"when you are a {value}")
+        else:
+            parts.append(f"only if “{questions[key].text[:70].rstrip()}…” is yes")
+    return "; ".join(parts)
+
+
+class ClassificationForm(forms.Form):
+    """The EU AI Act questionnaire as a form: one field per question of ``openaims/classify/data``, by section."""
+
+    def __init__(self, *args, **kwargs):
+        from openaims.classify import questionnaire
+
+        super().__init__(*args, **kwargs)
+        self.questionnaire = questionnaire()
+        questions = self.questionnaire.questions
+        for question in questions.values():
+            common = {"label": question.text, "help_text": question.help}
+            if question.type == "boolean":
+                field: forms.Field = forms.BooleanField(required=False, **common)
+            elif question.type == "number":
+                field = forms.FloatField(required=False, min_value=0, **common)
+            elif question.type == "choice":
+                field = forms.ChoiceField(choices=question.choices, **common)
+            else:
+                field = forms.MultipleChoiceField(
+                    choices=question.choices, required=question.required, widget=forms.CheckboxSelectMultiple, **common
+                )
+            field.initial = question.default
+            field.question = question  # type: ignore[attr-defined]
+            field.condition = _condition_text(question, questions)  # type: ignore[attr-defined]
+            self.fields[question.id] = field
+
+    def sections(self) -> list[tuple]:
+        """``[(section, [bound field, ...]), ...]`` in the questionnaire's order."""
+        return [(section, [self[q.id] for q in section.questions]) for section in self.questionnaire.sections]
+
+    def answers(self) -> dict:
+        """The cleaned answers, as the rules take them (an empty number means: not answered)."""
+        return {k: v for k, v in self.cleaned_data.items() if v is not None}

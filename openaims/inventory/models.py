@@ -10,6 +10,7 @@ from openaims.base.models import BaseModel
 from openaims.inventory.choices import (
     AIRole,
     AutomationLevel,
+    EUAIActTier,
     HumanOversight,
     LifecycleStage,
     ModelVersionStatus,
@@ -146,3 +147,47 @@ class ModelVersion(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.ai_system.name} {self.version}" if self.ai_system_id else self.version
+
+
+class Classification(BaseModel):
+    """An EU AI Act classification of an AI system: the answers, the result, who classified it and when.
+
+    Each classification is kept; the newest is the current one. It goes stale when the system's purpose changes,
+    and stays stale until the system is classified again.
+    """
+
+    ai_system = models.ForeignKey(AISystem, on_delete=models.CASCADE, related_name="classifications")
+    answers = models.JSONField(default=dict, help_text="Every answer of the questionnaire, defaults included.")
+    result = models.JSONField(default=dict, help_text="Tier, basis, transparency cases, obligations, rationale.")
+    tier = models.CharField("EU AI Act tier", max_length=20, choices=EUAIActTier.choices)
+    basis = models.CharField("legal basis", max_length=500, blank=True, help_text="The primary legal basis.")
+    questionnaire_version = models.CharField(max_length=50)
+    classified_on = models.DateTimeField()
+    classified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    classified_by_label = models.CharField(max_length=300, blank=True)
+    stale = models.BooleanField(default=False, help_text="The purpose changed since: classify again.")
+    stale_reason = models.TextField(blank=True)
+
+    # The result is derived from the answers by the rules; the trail keeps the answers and the outcome.
+    trail_fields = (
+        "ai_system",
+        "answers",
+        "tier",
+        "basis",
+        "questionnaire_version",
+        "classified_on",
+        "classified_by",
+        "stale",
+        "stale_reason",
+    )
+
+    class Meta:
+        verbose_name = "EU AI Act classification"
+        ordering = ["-classified_on", "-created_at"]
+        indexes = [models.Index(fields=["ai_system", "-classified_on"])]
+
+    def __str__(self) -> str:
+        name = self.ai_system.name if self.ai_system_id else "?"
+        return f"{name}: {self.get_tier_display()}"

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 
 from openaims.base.context import Actor
 from openaims.base.selectors import scoped
-from openaims.inventory.models import AISystem, Dataset, ModelVersion, Supplier
+from openaims.inventory.models import AISystem, Classification, Dataset, ModelVersion, Supplier
 
 
 def ai_systems(actor: Actor) -> QuerySet[AISystem]:
@@ -82,3 +82,21 @@ def filter_suppliers(qs: QuerySet[Supplier], filters) -> QuerySet[Supplier]:
     if status := get("assessment_status"):
         qs = qs.filter(assessment_status=status)
     return qs
+
+
+def current_classification(ai_system: AISystem) -> Classification | None:
+    """The newest EU AI Act classification of ``ai_system`` (check ``.stale``), or None if it was never classified.
+
+    Other apps (readiness, impact assessments) read the tier from here: ``current_classification(s).tier``.
+    """
+    return (
+        Classification.objects.filter(ai_system=ai_system, organization_id=ai_system.organization_id)
+        .select_related("classified_by")
+        .order_by("-classified_on", "-created_at")
+        .first()
+    )
+
+
+def classifications(actor: Actor, ai_system: AISystem) -> QuerySet[Classification]:
+    """Every classification of ``ai_system``, newest first."""
+    return scoped(Classification, actor).filter(ai_system=ai_system).order_by("-classified_on", "-created_at")

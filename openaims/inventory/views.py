@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
 from django.views import View
 
-from openaims.base.views import ActorRequiredMixin, Column, Resource
-from openaims.inventory import forms, selectors, services
+from openaims.base.views import ActorRequiredMixin, Column, Resource, apply_service_errors
+from openaims.inventory import classification, forms, selectors, services
 from openaims.inventory.choices import LIFECYCLE_ORDER, LifecycleStage
 from openaims.inventory.models import AISystem, Dataset, ModelVersion, Supplier
 
@@ -45,6 +47,7 @@ ai_systems = Resource(
         "model_versions": obj.model_versions.all(),
         "stage_choices": LifecycleStage.choices,
         "next_stage": next_stage(obj.lifecycle_stage),
+        "classification": selectors.current_classification(obj),
     },
     title_plural="AI systems",
 )
@@ -136,3 +139,53 @@ class TransitionView(ActorRequiredMixin, View):
                 system.refresh_from_db()
                 messages.success(request, f"“{system}” moved to {system.get_lifecycle_stage_display()}.")
         return HttpResponseRedirect(self.resource.url("detail", pk))
+
+
+class ClassificationView(ActorRequiredMixin, View):
+    """The current EU AI Act classification of an AI system in full: basis, obligations by role, rationale."""
+
+    resource = ai_systems
+
+    def get(self, request, pk):
+        system = self.get_object(pk)
+        current = selectors.current_classification(system)
+        earlier = list(selectors.classifications(request.actor, system)[1:20]) if current else []
+        context = self.base_context(object=system, classification=current, earlier=earlier)
+        if current:
+            context["result"] = current.result
+        return render(request, "inventory/classification_detail.html", context)
+
+
+class QuestionnaireView(ActorRequiredMixin, View):
+    """The EU AI Act questionnaire of an AI system: answer, preview the result (htmx), and save."""
+
+    resource = ai_systems
+
+    def _render(self, system, form, status=200, result=None):
+        context = self.base_context(object=system, form=form, result=result)
+        return render(self.request, "inventory/classification_form.html", context, status=status)
+
+    def get(self, request, pk):
+        system = self.get_object(pk)
+        current = selectors.current_classification(system)
+        initial = current.answers if current else None
+        return self._render(system, forms.ClassificationForm(initial=initial))
+
+    def post(self, request, pk):
+        system = self.get_object(pk)
+        form = forms.ClassificationForm(request.POST)
+        preview = request.POST.get("preview") == "1"  # the htmx live preview: nothing is saved
+        if form.is_valid():
+            try:
+                if preview:
+                    result = classification.classify_answers(form.answers()).to_dict()
+                    return render(request, "inventory/classification_result.html", {"result": result, "preview": True})
+                classification.ai_system_classify(actor=request.actor, ai_system=system, answers=form.answers())
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"“{system}” classified under the EU AI Act.")
+                return HttpResponseRedirect(reverse("systems-classification", args=[system.pk]))
+        if preview:
+            return render(request, "inventory/classification_result.html", {"form": form, "preview": True}, status=422)
+        return self._render(system, form, status=422)

@@ -1,12 +1,13 @@
 """Data drift per column, between a reference window and a current window.
 
 Numeric columns
-    The engine computes the reference deciles (:func:`~openaims.metrics.stats.quantiles`, linear
+    The engine computes the reference deciles (:func:`~openaims.metrics.stats.columns_quantiles`, linear
     interpolation) and both windows' counts in the bins they bound
-    (:func:`~openaims.metrics.stats.bin_counts`). PSI and Jensen-Shannon distance are read off those
-    counts. The Kolmogorov-Smirnov statistic and the Wasserstein distance come from one exact merge of
-    the two windows' sorted distinct values (:func:`~openaims.metrics.stats.ecdf_distances`); both
-    equal scipy's ``ks_2samp`` and ``wasserstein_distance`` on the same values.
+    (:func:`~openaims.metrics.stats.columns_bin_counts`), each for all columns in one scan per window.
+    PSI and Jensen-Shannon distance are read off those counts. The Kolmogorov-Smirnov statistic and
+    the Wasserstein distance come from one exact merge of the two windows' sorted distinct values
+    (:func:`~openaims.metrics.stats.ecdf_distances`); both equal scipy's ``ks_2samp`` and
+    ``wasserstein_distance`` on the same values.
 Categorical columns (text, booleans, or numbers listed in ``categorical=``)
     PSI and Jensen-Shannon distance over category frequencies; KS and Wasserstein do not apply (``None``).
 
@@ -51,7 +52,13 @@ from typing import Any
 
 from openaims.metrics._errors import MetricsError
 from openaims.metrics.sources import NUMERIC, Relation, open_data
-from openaims.metrics.stats import bin_counts, category_counts, column_counts, ecdf_distances, quantiles
+from openaims.metrics.stats import (
+    category_counts,
+    columns_bin_counts,
+    columns_counts,
+    columns_quantiles,
+    ecdf_distances,
+)
 
 __all__ = [
     "ColumnDrift",
@@ -182,63 +189,78 @@ def _decide(thresholds: DriftThresholds, metrics: dict[str, float | None]) -> bo
     return any(value is not None and limit is not None and crossed(value, limit) for value, limit, crossed in checks)
 
 
-def _numeric_drift(reference: Relation, current: Relation, column: str, *, bins: int, epsilon: float) -> dict:
-    ref_rows, ref_valid = column_counts(reference, column, numeric=True)
-    cur_rows, cur_valid = column_counts(current, column, numeric=True)
-    result: dict[str, Any] = {
-        "kind": "numeric",
-        "reference_count": ref_valid,
-        "current_count": cur_valid,
-        "reference_missing": ref_rows - ref_valid,
-        "current_missing": cur_rows - cur_valid,
+def _counts_only(kind: str, reference: tuple[int, int], current: tuple[int, int]) -> dict[str, Any]:
+    """A column's result before its metrics: kind, valid and missing counts, every metric ``None``."""
+    return {
+        "kind": kind,
+        "reference_count": reference[1],
+        "current_count": current[1],
+        "reference_missing": reference[0] - reference[1],
+        "current_missing": current[0] - current[1],
         "psi": None,
         "jensen_shannon": None,
         "ks_statistic": None,
         "ks_pvalue": None,
         "wasserstein": None,
     }
-    if ref_valid == 0 or cur_valid == 0:
-        return result
-    edges = sorted(set(quantiles(reference, column, [i / bins for i in range(1, bins)]))) if bins > 1 else []
-    ref_hist, cur_hist = bin_counts(reference, column, edges), bin_counts(current, column, edges)
-    pairs, max_gap, area = ecdf_distances(reference, current, column)
-    statistic = max_gap / pairs
-    result.update(
-        psi=population_stability_index(ref_hist, cur_hist, epsilon=epsilon),
-        jensen_shannon=jensen_shannon_distance(ref_hist, cur_hist),
-        ks_statistic=statistic,
-        ks_pvalue=_ks_pvalue(statistic, ref_valid, cur_valid),
-        wasserstein=area / pairs,
-    )
-    return result
 
 
-def _categorical_drift(reference: Relation, current: Relation, column: str, *, epsilon: float) -> dict:
-    ref_rows, ref_valid = column_counts(reference, column, numeric=False)
-    cur_rows, cur_valid = column_counts(current, column, numeric=False)
-    result: dict[str, Any] = {
-        "kind": "categorical",
-        "reference_count": ref_valid,
-        "current_count": cur_valid,
-        "reference_missing": ref_rows - ref_valid,
-        "current_missing": cur_rows - cur_valid,
-        "psi": None,
-        "jensen_shannon": None,
-        "ks_statistic": None,
-        "ks_pvalue": None,
-        "wasserstein": None,
-    }
-    if ref_valid == 0 or cur_valid == 0:
-        return result
-    ref_counts, cur_counts = category_counts(reference, column), category_counts(current, column)
-    categories = list(ref_counts) + [c for c in cur_counts if c not in ref_counts]
-    ref_hist = [ref_counts.get(c, 0) for c in categories]
-    cur_hist = [cur_counts.get(c, 0) for c in categories]
-    result.update(
-        psi=population_stability_index(ref_hist, cur_hist, epsilon=epsilon),
-        jensen_shannon=jensen_shannon_distance(ref_hist, cur_hist),
-    )
-    return result
+def _compare(
+    reference: Relation,
+    current: Relation,
+    numeric: list[str],
+    categorical: list[str],
+    *,
+    bins: int,
+    epsilon: float,
+    distances: bool,
+) -> dict[str, dict[str, Any]]:
+    """The metrics of every column, from batched statistics: a few scans per window for all columns at once.
+
+    Counts of all columns, the reference quantiles of all numeric columns and the bin counts of all
+    numeric columns each take one query per window; categories one query per column and window; KS and
+    Wasserstein one sorted merge per numeric column.
+    """
+    ref_counts = columns_counts(reference, numeric, categorical)
+    cur_counts = columns_counts(current, numeric, categorical)
+    results = {}
+    for name in numeric:
+        results[name] = _counts_only("numeric", ref_counts[name], cur_counts[name])
+    for name in categorical:
+        results[name] = _counts_only("categorical", ref_counts[name], cur_counts[name])
+    filled = [name for name in [*numeric, *categorical] if ref_counts[name][1] and cur_counts[name][1]]
+    usable = [name for name in filled if name in numeric]
+    probabilities = [i / bins for i in range(1, bins)] if bins > 1 else []
+    deciles = columns_quantiles(reference, usable, probabilities)
+    edges = {name: sorted(set(deciles[name] or [])) for name in usable}
+    ref_hists, cur_hists = columns_bin_counts(reference, edges), columns_bin_counts(current, edges)
+    for name in usable:
+        ref_hist, cur_hist = ref_hists[name], cur_hists[name]
+        results[name].update(
+            psi=population_stability_index(ref_hist, cur_hist, epsilon=epsilon),
+            jensen_shannon=jensen_shannon_distance(ref_hist, cur_hist),
+        )
+        if distances:
+            ref_valid, cur_valid = ref_counts[name][1], cur_counts[name][1]
+            pairs, max_gap, area = ecdf_distances(reference, current, name, counts=(ref_valid, cur_valid))
+            statistic = max_gap / pairs
+            results[name].update(
+                ks_statistic=statistic,
+                ks_pvalue=_ks_pvalue(statistic, ref_valid, cur_valid),
+                wasserstein=area / pairs,
+            )
+    for name in filled:
+        if name in numeric:
+            continue
+        ref_categories, cur_categories = category_counts(reference, name), category_counts(current, name)
+        keys = list(ref_categories) + [c for c in cur_categories if c not in ref_categories]
+        ref_hist = [ref_categories.get(c, 0) for c in keys]
+        cur_hist = [cur_categories.get(c, 0) for c in keys]
+        results[name].update(
+            psi=population_stability_index(ref_hist, cur_hist, epsilon=epsilon),
+            jensen_shannon=jensen_shannon_distance(ref_hist, cur_hist),
+        )
+    return results
 
 
 def drift(
@@ -250,6 +272,7 @@ def drift(
     bins: int = DEFAULT_BINS,
     epsilon: float = DEFAULT_EPSILON,
     thresholds: DriftThresholds | None = None,
+    distances: bool = True,
 ) -> DriftReport:
     """Compare each column's distribution in a current window with a reference window.
 
@@ -269,6 +292,10 @@ def drift(
         Proportion given to an empty bin in PSI.
     thresholds : DriftThresholds, optional
         When a column counts as drifted; by default PSI of at least 0.2.
+    distances : bool, default True
+        Compute the KS statistic and p-value and the Wasserstein distance of numeric columns. They need
+        one sorted merge of both windows per column, the costliest step; ``False`` leaves them ``None``
+        and keeps only PSI and Jensen-Shannon.
 
     Returns
     -------
@@ -297,16 +324,17 @@ def drift(
         unknown = [c for c in categorical if c not in names]
         if unknown:
             raise MetricsError(f"categorical column '{unknown[0]}' is not among the compared columns")
-        results = {}
+        numeric_names, categorical_names = [], []
         for name in names:
             numeric = ref_kinds[name] == NUMERIC and name not in categorical
             if numeric != (cur_kinds[name] == NUMERIC and name not in categorical):
                 raise MetricsError(f"column '{name}' is numeric in one window and not in the other")
-            if numeric:
-                values = _numeric_drift(ref, cur, name, bins=bins, epsilon=epsilon)
-            else:
-                values = _categorical_drift(ref, cur, name, epsilon=epsilon)
-            results[name] = ColumnDrift(column=name, **values, drifted=_decide(thresholds, values))
+            (numeric_names if numeric else categorical_names).append(name)
+        computed = _compare(ref, cur, numeric_names, categorical_names, bins=bins, epsilon=epsilon, distances=distances)
+        results = {
+            name: ColumnDrift(column=name, **computed[name], drifted=_decide(thresholds, computed[name]))
+            for name in names
+        }
         return DriftReport(columns=results, thresholds=thresholds)
     finally:
         for engine in owned:

@@ -28,6 +28,9 @@ __all__ = [
     "bin_counts",
     "category_counts",
     "column_counts",
+    "columns_bin_counts",
+    "columns_counts",
+    "columns_quantiles",
     "confusion_counts",
     "ecdf_distances",
     "quantiles",
@@ -108,28 +111,46 @@ def _label_valid(relation: Relation, column: str, kind: ColumnKind) -> str:
     return dialect.not_nan(ident) if kind == NUMERIC else f"({ident} IS NOT NULL)"
 
 
+def _binary_positive(column: str, kind: ColumnKind, seen: Sequence[Any], *, role: str) -> Any:
+    """The positive label inferred from the distinct (normalized, non-missing) labels ``seen``; refuse others.
+
+    Booleans: ``True``. Numbers within ``{0, 1}`` or ``{-1, 1}``: ``1``. Text within ``{"0", "1"}``: ``"1"``.
+    """
+    if kind == BOOLEAN:
+        return True
+    if kind == NUMERIC:
+        numbers = {float(v) for v in seen}
+        if numbers <= {0.0, 1.0} or numbers <= {-1.0, 1.0}:
+            return 1.0
+    if kind == STRING and set(seen) <= {"0", "1"}:
+        return "1"
+    ordered = sorted(set(seen), key=lambda v: (0, v, "") if isinstance(v, int | float) else (1, 0, str(v)))
+    shown = ", ".join(repr(v) for v in ordered[:3]) + (", ..." if len(ordered) > 3 else "")
+    raise MetricsError(
+        f"{role} column '{column}' has labels {shown}, not 0/1: pass positive= to name the positive label"
+    )
+
+
+def _check_label_kind(column: str, kind: ColumnKind, *, role: str) -> None:
+    if kind not in (NUMERIC, BOOLEAN, STRING):
+        raise MetricsError(f"{role} column '{column}' has a type that cannot hold labels: use numbers, booleans, text")
+
+
 def _positive_predicate(relation: Relation, column: str, kind: ColumnKind, positive: Any, *, role: str) -> str:
     """SQL that is true when ``column`` holds the positive label; ``positive=None`` infers it or refuses."""
     dialect = relation.engine.dialect
     ident = dialect.ident(column)
-    if kind not in (NUMERIC, BOOLEAN, STRING):
-        raise MetricsError(f"{role} column '{column}' has a type that cannot hold labels: use numbers, booleans, text")
+    _check_label_kind(column, kind, role=role)
     if positive is None:
         if kind == BOOLEAN:
             return f"({ident} = TRUE)"
         rows = relation.fetch(
             f"SELECT DISTINCT {ident} FROM {relation.sql} AS src WHERE {_label_valid(relation, column, kind)} LIMIT 4"
         )
-        seen = sorted({normalize_value(row[0]) for row in rows}, key=str)
-        numbers = {float(v) for v in seen} if kind == NUMERIC else set()
-        if kind == NUMERIC and (numbers <= {0.0, 1.0} or numbers <= {-1.0, 1.0}):
+        inferred = _binary_positive(column, kind, [normalize_value(row[0]) for row in rows], role=role)
+        if kind == NUMERIC:
             return f"({ident} = {dialect.double(1.0)})"
-        if kind == STRING and set(seen) <= {"0", "1"}:
-            return f"({ident} = {dialect.string('1')})"
-        shown = ", ".join(repr(v) for v in seen[:3]) + (", ..." if len(seen) > 3 else "")
-        raise MetricsError(
-            f"{role} column '{column}' has labels {shown}, not 0/1: pass positive= to name the positive label"
-        )
+        return f"({ident} = {dialect.string(inferred)})"
     if kind == BOOLEAN:
         truth = {True: True, False: False, "true": True, "false": False}  # 1 == True and 0 == False as keys
         key = positive.lower() if isinstance(positive, str) else positive
@@ -237,32 +258,88 @@ def confusion_counts(
     """
     if (y_pred is None) == (score is None):
         raise MetricsError("pass exactly one of y_pred or score")
-    kinds = relation.require([y_true], role="y_true")
+    kinds = dict(relation.require([y_true], role="y_true"))
     relation.require(groups, role="sensitive feature")
-    true_valid = _label_valid(relation, y_true, kinds[y_true])
-    true_expr = _indicator(true_valid, _positive_predicate(relation, y_true, kinds[y_true], positive, role="y_true"))
-    dialect = relation.engine.dialect
+    labels = {"y_true": y_true} if y_pred is None else {"y_true": y_true, "y_pred": y_pred}
     if y_pred is not None:
-        pred_kind = relation.require([y_pred], role="y_pred")[y_pred]
-        pred_valid = _label_valid(relation, y_pred, pred_kind)
-        pred_expr = _indicator(pred_valid, _positive_predicate(relation, y_pred, pred_kind, positive, role="y_pred"))
+        kinds.update(relation.require([y_pred], role="y_pred"))
     else:
         assert score is not None
         _score_kind(relation, score)
+    for role, column in labels.items():
+        _check_label_kind(column, kinds[column], role=role)
+    # Labels to infer are grouped by their raw values and mapped in Python, so that no separate scan looks
+    # for the distinct labels; when there are too many raw values, the labels are inferred first instead.
+    raw = {role for role, column in labels.items() if positive is None and kinds[column] != BOOLEAN}
+    if raw:
+        counted = _confusion_rows(relation, labels, kinds, score, threshold, positive, groups, raw=raw)
+        if counted is not None:
+            return counted
+    counted = _confusion_rows(relation, labels, kinds, score, threshold, positive, groups, raw=set())
+    assert counted is not None
+    return counted
+
+
+_MAX_RAW_CELLS = 100_000
+"""Most result rows of the raw-label count; beyond, the labels are not a classifier's (and are refused)."""
+
+
+def _confusion_rows(
+    relation: Relation,
+    labels: dict[str, str],
+    kinds: dict[str, ColumnKind],
+    score: str | None,
+    threshold: float,
+    positive: Any,
+    groups: Sequence[str],
+    *,
+    raw: set[str],
+) -> GroupedCounts | None:
+    """Count rows per group and label pair; ``None`` when the ``raw`` label columns hold too many values."""
+    dialect = relation.engine.dialect
+    expressions = {}
+    for role, column in labels.items():
+        if role in raw:
+            ident = dialect.ident(column)
+            valid = _label_valid(relation, column, kinds[column])
+            expressions[role] = f"CASE WHEN {valid} THEN {ident} END"
+        else:
+            valid = _label_valid(relation, column, kinds[column])
+            predicate = _positive_predicate(relation, column, kinds[column], positive, role=role)
+            expressions[role] = _indicator(valid, predicate)
+    if score is not None:
         ident = dialect.ident(score)
-        pred_expr = _indicator(dialect.not_nan(ident), f"{ident} >= {dialect.double(threshold)}")
+        expressions["y_pred"] = _indicator(dialect.not_nan(ident), f"{ident} >= {dialect.double(threshold)}")
     selects, aliases = _group_select(relation, groups)
-    inner = ", ".join([*selects, f"{true_expr} AS t", f"{pred_expr} AS p"])
+    inner = ", ".join([*selects, f"{expressions['y_true']} AS t", f"{expressions['y_pred']} AS p"])
     keys = ", ".join([*aliases, "t", "p"])
+    limit = f" LIMIT {_MAX_RAW_CELLS + 1}" if raw else ""
     rows = relation.fetch(
-        f"SELECT {keys}, COUNT(*) FROM (SELECT {inner} FROM {relation.sql} AS src) AS b GROUP BY {keys}"
+        f"SELECT {keys}, COUNT(*) FROM (SELECT {inner} FROM {relation.sql} AS src) AS b GROUP BY {keys}{limit}"
     )
+    if raw and len(rows) > _MAX_RAW_CELLS:
+        return None
+    width = len(groups)
+    mappings: dict[int, dict[Any, int | None]] = {}
+    for index, role in ((width, "y_true"), (width + 1, "y_pred")):
+        if role not in raw:
+            continue
+        column = labels[role]
+        values = {normalize_value(row[index]) for row in rows} - {None}
+        inferred = _binary_positive(column, kinds[column], sorted(values, key=str), role=role)
+        if kinds[column] == NUMERIC:
+            mappings[index] = {v: int(float(v) == inferred) for v in values}
+        else:
+            mappings[index] = {v: int(v == inferred) for v in values}
     cells: dict[GroupKey, list[int]] = {}
     excluded: dict[GroupKey, int] = {}
-    width = len(groups)
     for row in rows:
         key = _key(row[:width], width)
         t, p, n = row[width], row[width + 1], _int(row[width + 2])
+        if width in mappings:
+            t = mappings[width].get(normalize_value(t))
+        if width + 1 in mappings:
+            p = mappings[width + 1].get(normalize_value(p))
         cell = cells.setdefault(key, [0, 0, 0, 0])
         excluded.setdefault(key, 0)
         if t is None or p is None:
@@ -442,7 +519,82 @@ def category_counts(relation: Relation, column: str) -> dict[Any, int]:
     return counts
 
 
-def ecdf_distances(reference: Relation, current: Relation, column: str) -> tuple[int, int, float]:
+def columns_counts(relation: Relation, numeric: Sequence[str], other: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
+    """:func:`column_counts` of several columns in one scan: ``{column: (rows, valid)}``."""
+    dialect = relation.engine.dialect
+    names = [*numeric, *other]
+    if not names:
+        return {}
+    sums = []
+    for column in names:
+        ident = dialect.ident(column)
+        valid = dialect.finite(ident) if column in numeric else f"({ident} IS NOT NULL)"
+        sums.append(f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END)")
+    row = relation.fetch(f"SELECT COUNT(*), {', '.join(sums)} FROM {relation.sql} AS src")[0]
+    return {column: (_int(row[0]), _int(row[i + 1])) for i, column in enumerate(names)}
+
+
+def columns_quantiles(
+    relation: Relation, columns: Sequence[str], probabilities: Sequence[float]
+) -> dict[str, list[float] | None]:
+    """:func:`quantiles` of several columns in one scan; ``None`` for a column without a finite value.
+
+    DuckDB computes all the probabilities of a column in one aggregate (one sort instead of one per
+    probability); the other engines get one aggregate per probability.
+    """
+    dialect = relation.engine.dialect
+    if not columns or not probabilities:
+        return {column: [] for column in columns}
+    selects, widths = [], []
+    for column in columns:
+        ident = dialect.ident(column)
+        value = f"CASE WHEN {dialect.finite(ident)} THEN {dialect.to_double(ident)} END"  # NULLs are ignored
+        if dialect.quantile_function == "quantile_cont":
+            listed = ", ".join(repr(float(q)) for q in probabilities)
+            selects.append(f"quantile_cont({value}, [{listed}])")
+            widths.append(1)
+        else:
+            selects.extend(dialect.quantile(value, q) for q in probabilities)
+            widths.append(len(probabilities))
+    row = relation.fetch(f"SELECT {', '.join(selects)} FROM {relation.sql} AS src")[0]
+    result: dict[str, list[float] | None] = {}
+    position = 0
+    for column, width in zip(columns, widths, strict=True):
+        values = (
+            list(row[position]) if width == 1 and row[position] is not None else list(row[position : position + width])
+        )
+        position += width
+        result[column] = None if not values or any(v is None for v in values) else [float(v) for v in values]
+    return result
+
+
+def columns_bin_counts(relation: Relation, edges: dict[str, Sequence[float]]) -> dict[str, list[int]]:
+    """:func:`bin_counts` of several columns in one scan, from counts at or below each edge."""
+    dialect = relation.engine.dialect
+    if not edges:
+        return {}
+    sums = []
+    for column, column_edges in edges.items():
+        ident = dialect.ident(column)
+        value, finite = dialect.to_double(ident), dialect.finite(ident)
+        sums.append(f"SUM(CASE WHEN {finite} THEN 1 ELSE 0 END)")
+        sums.extend(
+            f"SUM(CASE WHEN {finite} AND {value} <= {dialect.double(edge)} THEN 1 ELSE 0 END)" for edge in column_edges
+        )
+    row = relation.fetch(f"SELECT {', '.join(sums)} FROM {relation.sql} AS src")
+    values = [_int(v) for v in row[0]]
+    result, position = {}, 0
+    for column, column_edges in edges.items():
+        valid, at_or_below = values[position], values[position + 1 : position + 1 + len(column_edges)]
+        position += 1 + len(column_edges)
+        cumulative = [*at_or_below, valid]
+        result[column] = [cumulative[0]] + [cumulative[i] - cumulative[i - 1] for i in range(1, len(cumulative))]
+    return result
+
+
+def ecdf_distances(
+    reference: Relation, current: Relation, column: str, *, counts: tuple[int, int] | None = None
+) -> tuple[int, int, float]:
     """Distances between the empirical distribution functions of two samples, from one sorted merge.
 
     The engine merges the two samples' distinct-value counts in sorted order and keeps running counts
@@ -456,6 +608,8 @@ def ecdf_distances(reference: Relation, current: Relation, column: str) -> tuple
         Kolmogorov-Smirnov statistic is the second divided by the first (exact integers), the
         Wasserstein-1 distance (the area between the two distribution functions) the third divided by
         the first. ``(0, 0, 0.0)`` when either sample is empty.
+
+    ``counts``, the numbers of finite values ``(nr, nc)`` when the caller already has them, saves two scans.
     """
     if reference.engine is not current.engine:
         raise MetricsError(f"{reference.label} and {current.label} must be opened in the same engine")
@@ -463,8 +617,9 @@ def ecdf_distances(reference: Relation, current: Relation, column: str) -> tuple
     ident = dialect.ident(column)
     value = dialect.to_double(ident)
     finite = dialect.finite(ident)
-    nr = column_counts(reference, column, numeric=True)[1]
-    nc = column_counts(current, column, numeric=True)[1]
+    if counts is None:
+        counts = column_counts(reference, column, numeric=True)[1], column_counts(current, column, numeric=True)[1]
+    nr, nc = counts
     if nr == 0 or nc == 0:
         return 0, 0, 0.0
     running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"

@@ -5,4 +5,10 @@ class RiskConfig(AppConfig):
     name = "openaims.risk"
     label = "risk"
     verbose_name = "Risks"
-    nav_items: list[tuple[str, str]] = []
+    nav_items = [("Risks", "risk-overview")]
+
+    def ready(self) -> None:
+        from openaims.inventory.changes import on_significant_change
+        from openaims.risk.services import review_risks_on_significant_change
+
+        on_significant_change(review_risks_on_significant_change)

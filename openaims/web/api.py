@@ -11,6 +11,7 @@ from openaims.evidence.api import router as evidence_router
 from openaims.governance.api import router as governance_router
 from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
+from openaims.inventory.classification_api import router as classification_router
 from openaims.risk.api import router as risk_router
 
 api = NinjaAPI(
@@ -26,6 +27,7 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", inventory_router)
+api.add_router("/", classification_router)
 api.add_router("/", evidence_router)
 api.add_router("/", governance_router)
 api.add_router("/", controls_router)

@@ -12,7 +12,7 @@ from openaims.catalog import get_crosswalk
 from openaims.controls import services
 from openaims.controls.models import SoAEntry
 from openaims.controls.selectors.coverage import coverage_report, coverage_summaries
-from tests.controls.conftest import make_evidence
+from openaims.risk.services import risk_criteria_update
 
 
 def decide(actor, control_id: str, status: str = "implemented", applicable: bool = True) -> None:
@@ -31,9 +31,8 @@ def constructed(owner_actor):
     decide(actor, "A.5.5", "partial")
     decide(actor, "A.9.3")  # GOVERN 1.2: the other mapped control is excluded → implemented
     decide(actor, "A.6.1.2", applicable=False)
-    services.requirement_assessment_set(  # MAP 1.5: clause 6.1.1 met → implemented
-        actor=actor, requirement_id="6.1.1", status="met", evidence=[make_evidence(actor)]
-    )
+    # MAP 1.5: clause 6.1.1 met → implemented. 6.1.1 is derived from the risk criteria, so set them.
+    risk_criteria_update(actor=actor, methodology="Rated by the owner with the AI risk team, yearly.")
     return actor
 
 
