@@ -11,6 +11,7 @@ from openaims.accounts.models import Organization, User
 from openaims.accounts.selectors import actor_for
 from openaims.accounts.services import membership_add, organization_create, user_create
 from openaims.base.context import request_scope
+from openaims.impact.demo import load_demo_impact
 from openaims.inventory import services as inventory
 from openaims.risk.demo import load_demo_risks
 
@@ -48,6 +49,7 @@ def load_demo() -> tuple[Organization, bool]:
             membership_add(actor=actor, user=members[role], role=role)
         _load_inventory(actor, members)
         load_demo_risks(actor, members)
+        load_demo_impact(actor, members)
     return organization, True
 
 

@@ -79,3 +79,16 @@ def test_serious_untraced_harms_make_it_partial(org, contributor, manager):
     check(org, "6.1.4", "partial", "serious harms not traced to the risk register for “Loan scorer”")
     services.harm_to_risk(actor=contributor, harm=harm)
     check(org, "6.1.4", "met")
+
+
+def test_demo_loads_an_approved_assessment_through_the_services(db):
+    from openaims.demo import load_demo
+    from openaims.impact.models import ImpactAssessment
+
+    organization, created = load_demo()
+    assert created
+    assessment = ImpactAssessment.objects.get(organization=organization)
+    assert assessment.status == "approved" and assessment.approved_by != assessment.author
+    harms = list(assessment.harms.order_by("-severity"))
+    assert len(harms) == 2 and harms[0].linked_risk is not None
+    assert harms[0].linked_risk.ai_systems.filter(pk=assessment.ai_system_id).exists()
