@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from openaims import __version__
 from openaims.accounts.api import router as accounts_router
+from openaims.audits.api import router as audits_router
 from openaims.base.api import SessionActorAuth, TokenAuth, install_error_handlers
 from openaims.base.trail_api import router as trail_router
 from openaims.controls.api import router as controls_router
@@ -11,6 +12,7 @@ from openaims.evidence.api import router as evidence_router
 from openaims.governance.api import router as governance_router
 from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
+from openaims.monitoring.api import router as monitoring_router
 from openaims.inventory.classification_api import router as classification_router
 from openaims.risk.api import router as risk_router
 
@@ -33,4 +35,6 @@ api.add_router("/", governance_router)
 api.add_router("/", controls_router)
 api.add_router("/", risk_router)
 api.add_router("/", impact_router)
+api.add_router("/", monitoring_router)
+api.add_router("/", audits_router)
 api.add_router("/", trail_router)

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "openaims.controls",
     "openaims.risk",
     "openaims.impact",
+    "openaims.monitoring",
+    "openaims.audits",
     "openaims.web",
 ]
 

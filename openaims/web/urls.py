@@ -20,5 +20,7 @@ urlpatterns = [
     path("", include("openaims.controls.urls")),
     path("", include("openaims.risk.urls")),
     path("", include("openaims.impact.urls")),
+    path("", include("openaims.monitoring.urls")),
+    path("", include("openaims.audits.urls")),
     *members.urls(),
 ]

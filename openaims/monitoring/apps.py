@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "openaims.monitoring"
+    label = "monitoring"
+    verbose_name = "Monitoring"
+    nav_items: list[tuple[str, str]] = []
