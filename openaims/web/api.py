@@ -12,8 +12,8 @@ from openaims.evidence.api import router as evidence_router
 from openaims.governance.api import router as governance_router
 from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
-from openaims.monitoring.api import router as monitoring_router
 from openaims.inventory.classification_api import router as classification_router
+from openaims.monitoring.api import router as monitoring_router
 from openaims.risk.api import router as risk_router
 
 api = NinjaAPI(
