@@ -324,7 +324,8 @@ def drift(
         unknown = [c for c in categorical if c not in names]
         if unknown:
             raise MetricsError(f"categorical column '{unknown[0]}' is not among the compared columns")
-        numeric_names, categorical_names = [], []
+        numeric_names: list[str] = []
+        categorical_names: list[str] = []
         for name in names:
             numeric = ref_kinds[name] == NUMERIC and name not in categorical
             if numeric != (cur_kinds[name] == NUMERIC and name not in categorical):

@@ -11,7 +11,7 @@ no row of the data comes back to Python.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import NormalDist
@@ -568,7 +568,7 @@ def columns_quantiles(
     return result
 
 
-def columns_bin_counts(relation: Relation, edges: dict[str, Sequence[float]]) -> dict[str, list[int]]:
+def columns_bin_counts(relation: Relation, edges: Mapping[str, Sequence[float]]) -> dict[str, list[int]]:
     """:func:`bin_counts` of several columns in one scan, from counts at or below each edge."""
     dialect = relation.engine.dialect
     if not edges:
