@@ -13,6 +13,7 @@ from openaims.accounts.services import membership_add, organization_create, user
 from openaims.base.context import request_scope
 from openaims.impact.demo import load_demo_impact
 from openaims.inventory import services as inventory
+from openaims.monitoring.demo import load_demo_monitoring
 from openaims.risk.demo import load_demo_risks
 
 DEMO_SLUG = "demo"
@@ -50,6 +51,7 @@ def load_demo() -> tuple[Organization, bool]:
         _load_inventory(actor, members)
         load_demo_risks(actor, members)
         load_demo_impact(actor, members)
+        load_demo_monitoring(actor, members)
     return organization, True
 
 

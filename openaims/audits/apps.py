@@ -5,4 +5,4 @@ class AuditsConfig(AppConfig):
     name = "openaims.audits"
     label = "audits"
     verbose_name = "Audits and improvement"
-    nav_items: list[tuple[str, str]] = []
+    nav_items = [("Nonconformities", "nonconformities-list")]

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""URLs of the nonconformity pages (included at the site root by openaims.web.urls)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from openaims.audits import views
+
+urlpatterns = [
+    path("nonconformities/<uuid:pk>/close/", views.NonconformityCloseView.as_view(), name="nonconformities-close"),
+    *views.urls(),
+]

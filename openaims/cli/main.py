@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from openaims.cli import admin, catalog, classify, evidence, impact, metrics, risks, soa, systems
+from openaims.cli import admin, catalog, classify, evidence, impact, metrics, monitor, nc, risks, soa, systems
 from openaims.cli.common import setup_django
 
 app = typer.Typer(
@@ -21,8 +21,11 @@ app.add_typer(catalog.app, name="catalog")
 app.add_typer(soa.app, name="soa")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(metrics.app, name="metrics")
+app.add_typer(monitor.app, name="monitor")
+monitor.register(app)
 app.add_typer(risks.app, name="risks")
 app.add_typer(impact.app, name="impact")
+app.add_typer(nc.app, name="nc")
 
 
 def main() -> None:

@@ -5,4 +5,4 @@ class MonitoringConfig(AppConfig):
     name = "openaims.monitoring"
     label = "monitoring"
     verbose_name = "Monitoring"
-    nav_items: list[tuple[str, str]] = []
+    nav_items = [("Monitoring", "monitoring-index")]

@@ -125,6 +125,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # Login rate limit: at most this many failures per (username, address) within the window.
 AIMS_LOGIN_MAX_FAILURES = int(os.environ.get("AIMS_LOGIN_MAX_FAILURES", "5"))
 AIMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("AIMS_LOGIN_WINDOW_SECONDS", "300"))
+AIMS_PREDICTIONS_MAX_BYTES = int(os.environ.get("AIMS_PREDICTIONS_MAX_BYTES", str(50 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
@@ -26,6 +28,19 @@ def _load_schema():
     from openaims.web.wsgi import application
 
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(ctx, value) -> bytes:
+    """JSON lines (prediction ingest): one JSON value per line."""
+    rows = value if isinstance(value, list) else [value]
+    return "\n".join(json.dumps(row) for row in rows).encode()
+
+
+@schemathesis.serializer("application/vnd.apache.parquet")
+def _parquet(ctx, value) -> bytes:
+    """A Parquet upload: whatever bytes the fuzzer made (the API must refuse them cleanly)."""
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 schema = _load_schema()
