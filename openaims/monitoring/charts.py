@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 52, 16, 14, 44
+LEFT, RIGHT, TOP, BOTTOM = 52, 40, 14, 44
 LINE, BAND, THRESHOLD, FAIL = "#2f5fb3", "#c9d8f2", "#c0392b", "#c0392b"
 
 
@@ -157,6 +157,7 @@ def monitor_charts(monitor, runs) -> list[dict]:
         charts.append(
             {
                 "metric": metric,
+                "title": f"{metric.replace('_', ' ').capitalize()} ({threshold['operator']} {threshold['value']:g})",
                 "svg": metric_chart_svg(
                     metric,
                     points,

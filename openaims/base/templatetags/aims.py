@@ -42,3 +42,9 @@ def badge(obj, name):
     app_label = getattr(getattr(obj, "_meta", None), "app_label", "")
     colour = badge_colours(app_label).get(raw) or badge_colours("inventory").get(raw, "grey")
     return format_html('<span class="badge badge-{}">{}</span>', colour, label)
+
+
+@register.filter
+def words(name: str) -> str:
+    """``true_positive_rate`` → ``True positive rate``: an identifier as a label."""
+    return str(name).replace("_", " ").capitalize()
