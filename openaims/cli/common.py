@@ -78,3 +78,19 @@ def run_service(fn, *args, **kwargs):
         fail(str(exc) or "not found")
     except PermissionDenied as exc:
         fail(str(exc))
+
+
+def import_file(file, read_rows, import_rows, **kwargs) -> dict:
+    """Read ``file`` with ``read_rows`` and import it with ``import_rows(rows=..., **kwargs)``, all or nothing.
+
+    A bad file prints every bad row on standard error, ``FILE: line N: problem``, and exits 1.
+    """
+    from openaims.base.transfer import ImportFailed
+
+    try:
+        return run_service(import_rows, rows=read_rows(file), **kwargs)
+    except (ImportFailed, UnicodeDecodeError) as exc:
+        errors = exc.errors if isinstance(exc, ImportFailed) else [f"line 0: not UTF-8 text ({exc.reason})"]
+        for error in errors:
+            sys.stderr.write(f"{file}: {error}\n")
+        fail(f"nothing imported: {len(errors)} bad row(s)")

@@ -8,7 +8,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from openaims.cli.common import JsonOption, OrgOption, UserOption, console, fail, print_json, resolve_actor, run_service
+from openaims.cli.common import (
+    JsonOption,
+    OrgOption,
+    UserOption,
+    console,
+    fail,
+    import_file,
+    print_json,
+    resolve_actor,
+    run_service,
+)
 
 app = typer.Typer(help="The AI risk register.", no_args_is_help=True)
 
@@ -155,19 +165,12 @@ def import_(
     json_output: bool = JsonOption,
 ) -> None:
     """Import risks, all or nothing: any bad row means nothing is written, and every bad row is reported."""
-    from openaims.risk.transfer import ImportFailed, import_risks, read_rows
+    from openaims.risk.transfer import import_risks, read_rows
 
     if not file.is_file():
         fail(f"{file}: no such file")
     actor = resolve_actor(org, user)
-    try:
-        rows = read_rows(file)
-        result = run_service(import_risks, actor=actor, rows=rows)
-    except (ImportFailed, UnicodeDecodeError) as exc:
-        errors = exc.errors if isinstance(exc, ImportFailed) else [f"line 0: not UTF-8 text ({exc.reason})"]
-        for error in errors:
-            sys.stderr.write(f"{file}: {error}\n")
-        fail(f"nothing imported: {len(errors)} bad row(s)")
+    result = import_file(file, read_rows, import_risks, actor=actor)
     if json_output:
         print_json(result)
     else:

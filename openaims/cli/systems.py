@@ -8,7 +8,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from openaims.cli.common import JsonOption, OrgOption, UserOption, console, fail, print_json, resolve_actor, run_service
+from openaims.cli.common import (
+    JsonOption,
+    OrgOption,
+    UserOption,
+    console,
+    fail,
+    import_file,
+    print_json,
+    resolve_actor,
+    run_service,
+)
 
 app = typer.Typer(help="The AI system inventory.", no_args_is_help=True)
 
@@ -153,19 +163,12 @@ def import_(
     json_output: bool = JsonOption,
 ) -> None:
     """Import AI systems, all or nothing: any bad row means nothing is written, and every bad row is reported."""
-    from openaims.inventory.transfer import ImportFailed, import_systems, read_rows
+    from openaims.inventory.transfer import import_systems, read_rows
 
     if not file.is_file():
         fail(f"{file}: no such file")
     actor = resolve_actor(org, user)
-    try:
-        rows = read_rows(file)
-        result = run_service(import_systems, actor=actor, rows=rows, update=update)
-    except (ImportFailed, UnicodeDecodeError) as exc:
-        errors = exc.errors if isinstance(exc, ImportFailed) else [f"line 0: not UTF-8 text ({exc.reason})"]
-        for error in errors:
-            sys.stderr.write(f"{file}: {error}\n")
-        fail(f"nothing imported: {len(errors)} bad row(s)")
+    result = import_file(file, read_rows, import_systems, actor=actor, update=update)
     if json_output:
         print_json(result)
     else:

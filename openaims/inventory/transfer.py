@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from pydantic import ValidationError as SchemaError
@@ -15,6 +11,8 @@ from pydantic import ValidationError as SchemaError
 from openaims.accounts.models import User
 from openaims.base.context import Actor
 from openaims.base.errors import PermissionDenied, field_errors
+from openaims.base.transfer import ImportFailed, RowError, dump_rows
+from openaims.base.transfer import read_rows as read_table
 from openaims.inventory import services
 from openaims.inventory.models import AISystem, Dataset, Supplier
 from openaims.inventory.schemas import AISystemIn
@@ -43,24 +41,6 @@ COLUMNS = [
 ]
 LIST_COLUMNS = {"ai_roles", "tags", "datasets", "suppliers"}
 BOOL_COLUMNS = {"in_scope", "uses_personal_data"}
-MAX_IMPORT_BYTES = 20 * 1024 * 1024
-
-
-@dataclass
-class RowError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
-
-
-class ImportFailed(Exception):
-    """The import changed nothing; ``errors`` lists every bad row."""
-
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-        super().__init__("; ".join(str(e) for e in errors))
 
 
 def export_rows(queryset) -> list[dict]:
@@ -76,14 +56,7 @@ def export_rows(queryset) -> list[dict]:
 
 
 def dump(rows: list[dict], fmt: str) -> str:
-    if fmt == "yaml":
-        return yaml.safe_dump({"ai_systems": rows}, sort_keys=False, allow_unicode=True)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
-    return buffer.getvalue()
+    return dump_rows(rows, fmt, root="ai_systems", columns=COLUMNS)
 
 
 def _parse_bool(value, column: str):
@@ -101,37 +74,7 @@ def _parse_bool(value, column: str):
 
 def read_rows(path: Path) -> list[tuple[int, dict]]:
     """``[(line, row)]`` from a YAML (``ai_systems:`` list or a bare list) or CSV file."""
-    if path.stat().st_size > MAX_IMPORT_BYTES:
-        raise ImportFailed([RowError(0, f"file is larger than {MAX_IMPORT_BYTES // 1024 // 1024} MB")])
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() in {".yaml", ".yml"}:
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            line = exc.problem_mark.line + 1 if getattr(exc, "problem_mark", None) else 0
-            raise ImportFailed([RowError(line, f"not valid YAML: {getattr(exc, 'problem', exc)}")]) from exc
-        items_node = node
-        if isinstance(data, dict):
-            data = data.get("ai_systems")
-            items_node = next((v for k, v in node.value if k.value == "ai_systems"), None) if node else None
-        if not isinstance(data, list):
-            raise ImportFailed([RowError(1, "expected a list of AI systems (or a mapping with key 'ai_systems')")])
-        lines = [item.start_mark.line + 1 for item in items_node.value] if items_node is not None else []
-        return [(lines[i] if i < len(lines) else 0, row) for i, row in enumerate(data)]
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        unknown = [c for c in (reader.fieldnames or []) if c not in COLUMNS]
-        if unknown:
-            raise ImportFailed([RowError(1, f"unknown column(s): {', '.join(unknown)}")])
-        rows = []
-        for row in reader:
-            clean = {k: v for k, v in row.items() if v not in (None, "")}
-            for column in LIST_COLUMNS & clean.keys():
-                clean[column] = [p.strip() for p in clean[column].split(";") if p.strip()]
-            rows.append((reader.line_num, clean))
-        return rows
-    raise ImportFailed([RowError(0, f"unsupported file type {path.suffix!r} (use .yaml, .yml or .csv)")])
+    return read_table(path, root="ai_systems", noun="AI systems", columns=COLUMNS, list_columns=LIST_COLUMNS)
 
 
 def _resolve(actor: Actor, row: dict) -> dict:

@@ -21,9 +21,7 @@ from django.utils import timezone
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor, system_actor
-from openaims.base.models import TrailAction
 from openaims.base.services import create_record, update_record
-from openaims.base.trail import record_event
 from openaims.metrics import MetricsError, Relation, drift, fairness
 from openaims.metrics._frame import group_label
 from openaims.monitoring.choices import (
@@ -232,6 +230,7 @@ def _alert_message(monitor: Monitor, check: dict, start: dt.datetime) -> str:
 
 
 def _record_evidence(actor: Actor, monitor: Monitor, run: MetricRun) -> None:
+    from openaims.controls.services import soa_entry_link_evidence
     from openaims.evidence.choices import EvidenceKind
     from openaims.evidence.services import evidence_create
 
@@ -248,23 +247,13 @@ def _record_evidence(actor: Actor, monitor: Monitor, run: MetricRun) -> None:
     )
     update_record(run, actor=actor, permission=Permission.CREATE, evidence=evidence)
     for entry in monitor.controls.all():
-        # Only the link is added (the entry's own fields are its owner's to change): one trail event per control.
-        before = sorted(str(pk) for pk in entry.evidence.values_list("pk", flat=True))
-        entry.evidence.add(evidence)
-        record_event(
-            actor=actor,
-            action=TrailAction.UPDATE,
-            instance=entry,
-            changes={"evidence": [before, sorted([*before, str(evidence.pk)])]},
-        )
+        soa_entry_link_evidence(actor=actor, soa_entry=entry, evidence=evidence)
 
 
 def _close_the_loop(actor: Actor, run: MetricRun) -> None:
     """Open nonconformities for breaches, or let a passing run verify the open ones (the audits app)."""
-    try:
-        from openaims.audits.services import nonconformities_verify_by_run, nonconformity_open_for_breach
-    except ImportError:  # the audits app predates its services; nothing to open or verify yet
-        return
+    from openaims.audits.services import nonconformities_verify_by_run, nonconformity_open_for_breach
+
     if run.status == RunStatus.FAILED:
         breaches = [
             {

@@ -6,6 +6,7 @@ from openaims.controls.services.soa import (
     soa_ensure_entries,
     soa_entry_create,
     soa_entry_delete,
+    soa_entry_link_evidence,
     soa_entry_update,
     soa_issue_version,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "soa_ensure_entries",
     "soa_entry_create",
     "soa_entry_delete",
+    "soa_entry_link_evidence",
     "soa_entry_update",
     "soa_issue_version",
 ]

@@ -148,6 +148,17 @@ def soa_entry_update(*, actor: Actor, soa_entry: SoAEntry, **fields) -> SoAEntry
         return update_record(soa_entry, actor=actor, **fields)
 
 
+def soa_entry_link_evidence(*, actor: Actor, soa_entry: SoAEntry, evidence) -> SoAEntry:
+    """Add one evidence item to an entry (e.g. a metric run of a monitor serving the control).
+
+    Only the link changes, so the entry is not decided again: the justification rule applies to decisions.
+    """
+    linked = list(soa_entry.evidence.values_list("pk", flat=True))
+    if evidence.pk in linked:
+        return soa_entry
+    return update_record(soa_entry, actor=actor, permission=Permission.CREATE, evidence=[*linked, evidence.pk])
+
+
 def soa_entry_delete(*, actor: Actor, soa_entry: SoAEntry) -> None:
     """Remove one of the organization's own controls; Annex A controls stay (exclude them instead)."""
     actor.require(Permission.DELETE)
