@@ -14,6 +14,9 @@ from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
 from openaims.inventory.classification_api import router as classification_router
 from openaims.monitoring.api import router as monitoring_router
+from openaims.oversight.incidents.api import router as incidents_router
+from openaims.oversight.reviews.api import router as reviews_router
+from openaims.oversight.transparency.api import router as transparency_router
 from openaims.risk.api import router as risk_router
 
 api = NinjaAPI(
@@ -37,4 +40,7 @@ api.add_router("/", risk_router)
 api.add_router("/", impact_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", audits_router)
+api.add_router("/", reviews_router)
+api.add_router("/", transparency_router)
+api.add_router("/", incidents_router)
 api.add_router("/", trail_router)

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "openaims.impact",
     "openaims.monitoring",
     "openaims.audits",
+    "openaims.oversight.reviews",
+    "openaims.oversight.transparency",
+    "openaims.oversight.incidents",
     "openaims.web",
 ]
 

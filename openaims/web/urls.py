@@ -22,5 +22,8 @@ urlpatterns = [
     path("", include("openaims.impact.urls")),
     path("", include("openaims.monitoring.urls")),
     path("", include("openaims.audits.urls")),
+    path("", include("openaims.oversight.reviews.urls")),
+    path("", include("openaims.oversight.transparency.urls")),
+    path("", include("openaims.oversight.incidents.urls")),
     *members.urls(),
 ]

@@ -1,0 +1,5 @@
+"""The incidents API."""
+
+from ninja import Router
+
+router = Router(tags=["Incidents"])

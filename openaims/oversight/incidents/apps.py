@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "openaims.oversight.incidents"
+    label = "incidents"
+    verbose_name = "Incidents and concerns"
+    nav_items: list[tuple[str, str]] = []

@@ -1,0 +1,1 @@
+"""The human review queue: AI decisions sent for review, routing rules, reviewer decisions, oversight metrics."""

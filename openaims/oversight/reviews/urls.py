@@ -1,0 +1,3 @@
+"""URLs of the reviews pages (included at the site root by openaims.web.urls)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""The transparency API."""
+
+from ninja import Router
+
+router = Router(tags=["Transparency"])
