@@ -250,8 +250,9 @@ def child_spark(path: str) -> None:
 def child_drift(reference: str, current: str) -> None:
     """Our drift, three rounds: PSI + JS of all 12 columns, KS + Wasserstein of the 10 numeric ones, both."""
     from openaims.metrics import drift
+    from openaims.metrics._distributions import ecdf_distances_query, run_queries
     from openaims.metrics._duckdb import DuckDBEngine
-    from openaims.metrics.stats import columns_counts, ecdf_distances
+    from openaims.metrics.stats import columns_counts
 
     rounds: list[dict] = []
     report = None
@@ -263,8 +264,9 @@ def child_drift(reference: str, current: str) -> None:
             psi_js = time.perf_counter() - start
             start = time.perf_counter()
             ref_counts, cur_counts = columns_counts(ref, NUMERIC), columns_counts(cur, NUMERIC)
-            for name in NUMERIC:
-                ecdf_distances(ref, cur, name, counts=(ref_counts[name][1], cur_counts[name][1]))
+            run_queries(  # one sorted merge per column, side by side as drift() runs them
+                [ecdf_distances_query(ref, cur, name, (ref_counts[name][1], cur_counts[name][1])) for name in NUMERIC]
+            )
             ks_wasserstein = time.perf_counter() - start
             start = time.perf_counter()
             report = drift(ref, cur)

@@ -19,6 +19,7 @@ BENCHMARKS = {
     "api": ("benchmarks.api", "list and detail of 10,000 AI systems: latency, SQL queries per request"),
     "trail": ("benchmarks.trail", "trail appends per second; verifying 1,000,000 events"),
     "metrics": ("benchmarks.metrics", "fairness (1M, 10M rows) vs Fairlearn; drift (1M vs 1M) vs Evidently; Spark"),
+    "drift": ("benchmarks.drift", "drift alone (1M vs 1M rows) vs Evidently: the drift half of `metrics`"),
 }
 
 

@@ -80,6 +80,13 @@ class Dialect:
         """A predicate true when a numeric expression is not NULL and not NaN (infinities pass); never NULL."""
         return f"({expr} IS NOT NULL AND {expr} <= {self.double(math.inf)})"
 
+    def count_where(self, predicate: str) -> str:
+        """An aggregate counting the rows where ``predicate`` (never NULL) is true."""
+        if self.name == "postgresql":
+            return f"COUNT(*) FILTER (WHERE {predicate})"
+        # DuckDB's count_if runs several times faster than SUM(CASE ...); Spark has it too.
+        return f"count_if({predicate})"
+
     def quantile(self, expr: str, q: float) -> str:
         """An aggregate returning the linearly interpolated ``q``-quantile of ``expr``."""
         if self.quantile_function == "percentile_cont":

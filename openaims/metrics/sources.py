@@ -50,9 +50,25 @@ class Engine(ABC):
         except MetricsError:
             raise
         except Exception as exc:  # the engines' own error classes differ; each is reported the same way
-            where = f" on {relation.label}" if relation is not None else ""
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise MetricsError(f"{self.dialect.name} query{where} failed: {first_line}") from exc
+            raise self._query_failed(exc, relation) from exc
+
+    @property
+    def parallel_queries(self) -> int:
+        """How many queries :meth:`fetch_many` runs at once (1: one after the other)."""
+        return 1
+
+    def fetch_many(self, queries: Sequence[tuple[str, Relation | None]]) -> list[list[tuple[Any, ...]]]:
+        """Run independent queries, ``(sql, relation)`` pairs, and return their rows in the same order.
+
+        Engines that can run queries side by side (DuckDB on its own connections) do; the others run
+        them one after the other. Errors are reported as :meth:`fetch` reports them.
+        """
+        return [self.fetch(sql, relation=relation) for sql, relation in queries]
+
+    def _query_failed(self, exc: Exception, relation: Relation | None) -> MetricsError:
+        where = f" on {relation.label}" if relation is not None else ""
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return MetricsError(f"{self.dialect.name} query{where} failed: {first_line}")
 
     @abstractmethod
     def _execute(self, sql: str) -> list[tuple[Any, ...]]:

@@ -11,12 +11,22 @@ no row of the data comes back to Python.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from statistics import NormalDist
 from typing import Any
 
+from openaims.metrics._distributions import (
+    bin_counts,
+    category_counts,
+    column_counts,
+    columns_bin_counts,
+    columns_counts,
+    columns_quantiles,
+    ecdf_distances,
+    quantiles,
+)
 from openaims.metrics._errors import MetricsError
 from openaims.metrics.sources import BOOLEAN, NUMERIC, STRING, ColumnKind, Relation
 
@@ -464,172 +474,3 @@ def rank_sums(
     for key in excluded:
         sums.setdefault(key, RankSums())
     return GroupedCounts(sums, {key: excluded.get(key, 0) for key in sums})
-
-
-# --------------------------------------------------------------------------------------------------
-# Distributions: counts, quantiles, histograms, categories, merged ECDFs
-
-
-def column_counts(relation: Relation, column: str, *, numeric: bool) -> tuple[int, int]:
-    """``(rows, valid)``: all rows, and those whose value is present (for numbers: finite)."""
-    dialect = relation.engine.dialect
-    ident = dialect.ident(column)
-    valid = dialect.finite(ident) if numeric else f"({ident} IS NOT NULL)"
-    row = relation.fetch(f"SELECT COUNT(*), SUM(CASE WHEN {valid} THEN 1 ELSE 0 END) FROM {relation.sql} AS src")[0]
-    return _int(row[0]), _int(row[1])
-
-
-def quantiles(relation: Relation, column: str, probabilities: Sequence[float]) -> list[float]:
-    """Linearly interpolated quantiles of the finite values (``numpy.quantile(method="linear")``)."""
-    dialect = relation.engine.dialect
-    ident = dialect.ident(column)
-    value = dialect.to_double(ident)
-    selects = ", ".join(dialect.quantile(value, q) for q in probabilities)
-    row = relation.fetch(f"SELECT {selects} FROM {relation.sql} AS src WHERE {dialect.finite(ident)}")[0]
-    return [float(v) for v in row]
-
-
-def bin_counts(relation: Relation, column: str, edges: Sequence[float]) -> list[int]:
-    """Counts of finite values in the bins ``(-inf, e1], (e1, e2], ..., (ek, inf)``: ``len(edges) + 1`` bins."""
-    dialect = relation.engine.dialect
-    ident = dialect.ident(column)
-    value = dialect.to_double(ident)
-    cases = " ".join(f"WHEN {value} <= {dialect.double(edge)} THEN {i}" for i, edge in enumerate(edges))
-    bin_expr = f"CASE {cases} ELSE {len(edges)} END" if edges else "0"
-    rows = relation.fetch(
-        f"SELECT bin, COUNT(*) FROM (SELECT {bin_expr} AS bin FROM {relation.sql} AS src "
-        f"WHERE {dialect.finite(ident)}) AS b GROUP BY bin"
-    )
-    counts = [0] * (len(edges) + 1)
-    for bin_index, n in rows:
-        counts[int(bin_index)] = _int(n)
-    return counts
-
-
-def category_counts(relation: Relation, column: str) -> dict[Any, int]:
-    """Rows per category (distinct non-NULL value)."""
-    ident = relation.engine.dialect.ident(column)
-    rows = relation.fetch(
-        f"SELECT {ident}, COUNT(*) FROM {relation.sql} AS src WHERE {ident} IS NOT NULL GROUP BY {ident}"
-    )
-    counts: dict[Any, int] = {}
-    for value, n in rows:
-        key = normalize_value(value)
-        counts[key] = counts.get(key, 0) + _int(n)
-    return counts
-
-
-def columns_counts(relation: Relation, numeric: Sequence[str], other: Sequence[str] = ()) -> dict[str, tuple[int, int]]:
-    """:func:`column_counts` of several columns in one scan: ``{column: (rows, valid)}``."""
-    dialect = relation.engine.dialect
-    names = [*numeric, *other]
-    if not names:
-        return {}
-    sums = []
-    for column in names:
-        ident = dialect.ident(column)
-        valid = dialect.finite(ident) if column in numeric else f"({ident} IS NOT NULL)"
-        sums.append(f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END)")
-    row = relation.fetch(f"SELECT COUNT(*), {', '.join(sums)} FROM {relation.sql} AS src")[0]
-    return {column: (_int(row[0]), _int(row[i + 1])) for i, column in enumerate(names)}
-
-
-def columns_quantiles(
-    relation: Relation, columns: Sequence[str], probabilities: Sequence[float]
-) -> dict[str, list[float] | None]:
-    """:func:`quantiles` of several columns in one scan; ``None`` for a column without a finite value.
-
-    DuckDB computes all the probabilities of a column in one aggregate (one sort instead of one per
-    probability); the other engines get one aggregate per probability.
-    """
-    dialect = relation.engine.dialect
-    if not columns or not probabilities:
-        return {column: [] for column in columns}
-    selects, widths = [], []
-    for column in columns:
-        ident = dialect.ident(column)
-        value = f"CASE WHEN {dialect.finite(ident)} THEN {dialect.to_double(ident)} END"  # NULLs are ignored
-        if dialect.quantile_function == "quantile_cont":
-            listed = ", ".join(repr(float(q)) for q in probabilities)
-            selects.append(f"quantile_cont({value}, [{listed}])")
-            widths.append(1)
-        else:
-            selects.extend(dialect.quantile(value, q) for q in probabilities)
-            widths.append(len(probabilities))
-    row = relation.fetch(f"SELECT {', '.join(selects)} FROM {relation.sql} AS src")[0]
-    result: dict[str, list[float] | None] = {}
-    position = 0
-    for column, width in zip(columns, widths, strict=True):
-        values = (
-            list(row[position]) if width == 1 and row[position] is not None else list(row[position : position + width])
-        )
-        position += width
-        result[column] = None if not values or any(v is None for v in values) else [float(v) for v in values]
-    return result
-
-
-def columns_bin_counts(relation: Relation, edges: Mapping[str, Sequence[float]]) -> dict[str, list[int]]:
-    """:func:`bin_counts` of several columns in one scan, from counts at or below each edge."""
-    dialect = relation.engine.dialect
-    if not edges:
-        return {}
-    sums = []
-    for column, column_edges in edges.items():
-        ident = dialect.ident(column)
-        value, finite = dialect.to_double(ident), dialect.finite(ident)
-        sums.append(f"SUM(CASE WHEN {finite} THEN 1 ELSE 0 END)")
-        sums.extend(
-            f"SUM(CASE WHEN {finite} AND {value} <= {dialect.double(edge)} THEN 1 ELSE 0 END)" for edge in column_edges
-        )
-    row = relation.fetch(f"SELECT {', '.join(sums)} FROM {relation.sql} AS src")
-    values = [_int(v) for v in row[0]]
-    result, position = {}, 0
-    for column, column_edges in edges.items():
-        valid, at_or_below = values[position], values[position + 1 : position + 1 + len(column_edges)]
-        position += 1 + len(column_edges)
-        cumulative = [*at_or_below, valid]
-        result[column] = [cumulative[0]] + [cumulative[i] - cumulative[i - 1] for i in range(1, len(cumulative))]
-    return result
-
-
-def ecdf_distances(
-    reference: Relation, current: Relation, column: str, *, counts: tuple[int, int] | None = None
-) -> tuple[int, int, float]:
-    """Distances between the empirical distribution functions of two samples, from one sorted merge.
-
-    The engine merges the two samples' distinct-value counts in sorted order and keeps running counts
-    ``cr`` and ``cc`` (values at or below ``x``) in each. With ``nr`` and ``nc`` finite values,
-    ``F(x) - G(x) = (cr * nc - cc * nr) / (nr * nc)``.
-
-    Returns
-    -------
-    tuple
-        ``(nr * nc, max |cr * nc - cc * nr|, sum |cr * nc - cc * nr| * (next x - x))``. The
-        Kolmogorov-Smirnov statistic is the second divided by the first (exact integers), the
-        Wasserstein-1 distance (the area between the two distribution functions) the third divided by
-        the first. ``(0, 0, 0.0)`` when either sample is empty.
-
-    ``counts``, the numbers of finite values ``(nr, nc)`` when the caller already has them, saves two scans.
-    """
-    if reference.engine is not current.engine:
-        raise MetricsError(f"{reference.label} and {current.label} must be opened in the same engine")
-    dialect = reference.engine.dialect
-    ident = dialect.ident(column)
-    value = dialect.to_double(ident)
-    finite = dialect.finite(ident)
-    if counts is None:
-        counts = column_counts(reference, column, numeric=True)[1], column_counts(current, column, numeric=True)[1]
-    nr, nc = counts
-    if nr == 0 or nc == 0:
-        return 0, 0, 0.0
-    running = "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
-    sql = (
-        f"WITH u AS (SELECT {value} AS x, 1 AS r, 0 AS c FROM {reference.sql} AS ref WHERE {finite} "
-        f"UNION ALL SELECT {value} AS x, 0 AS r, 1 AS c FROM {current.sql} AS cur WHERE {finite}), "
-        f"d AS (SELECT x, SUM(r) AS r, SUM(c) AS c FROM u GROUP BY x), "
-        f"e AS (SELECT SUM(r) OVER (ORDER BY x {running}) * {nc} - SUM(c) OVER (ORDER BY x {running}) * {nr} AS gap, "
-        f"LEAD(x) OVER (ORDER BY x) - x AS dx FROM d) "
-        f"SELECT MAX(ABS(gap)), SUM(ABS(gap) * dx) FROM e"
-    )
-    row = reference.fetch(sql)[0]
-    return nr * nc, _int(row[0]), _float(row[1])
