@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from openaims.cli import admin, catalog, classify, evidence, impact, metrics, monitor, nc, risks, soa, systems
+from openaims.cli import admin, card, catalog, classify, evidence, impact, metrics, monitor, nc, risks, soa, systems
 from openaims.cli.common import setup_django
 
 app = typer.Typer(
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 admin.register(app)
 classify.register(app)
+card.register(app)
 app.add_typer(systems.app, name="systems")
 app.add_typer(catalog.app, name="catalog")
 app.add_typer(soa.app, name="soa")

@@ -5,4 +5,4 @@ class TransparencyConfig(AppConfig):
     name = "openaims.oversight.transparency"
     label = "transparency"
     verbose_name = "Transparency"
-    nav_items: list[tuple[str, str]] = []
+    nav_items: list[tuple[str, str]] = [("Transparency", "transparency-index")]
