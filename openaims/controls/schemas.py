@@ -214,13 +214,25 @@ class ClauseReadinessOut(Schema):
         return len(obj.items)
 
 
+class ControlCheckOut(Schema):
+    """An Annex A control whose working a rule reads off the records (not counted in the percentage)."""
+
+    control_id: str
+    title: str
+    status: ReadinessStatus
+    explanation: str
+    url: str
+
+
 class ReadinessOut(Schema):
-    """Overall readiness (met counts fully, partially met half), per clause, and the blockers in order."""
+    """Overall readiness (met counts fully, partially met half), per clause, and the blockers in order; the
+    Annex A controls checked from the records."""
 
     percent: int
     clauses: list[ClauseReadinessOut]
     blockers: list[RequirementReadinessOut]
     requirements: list[RequirementReadinessOut]
+    controls: list[ControlCheckOut]
 
     @staticmethod
     def resolve_requirements(obj) -> list:

@@ -121,6 +121,9 @@ def test_api_readiness(api_as, owner_actor):
     # 10.2 is partly met until a nonconformity is handled to closure.
     assert body["percent"] == round(100 * 0.5 / 32) and len(body["requirements"]) == 32 and len(body["clauses"]) == 7
     assert body["blockers"][0]["status"] == "not_met"
+    # Annex A controls checked from the records, beside the clause requirements (A.8.5: reporting obligations).
+    checks = {check["control_id"]: check for check in body["controls"]}
+    assert checks["A.8.5"]["status"] == "not_met" and checks["A.8.5"]["title"]
     evidence = make_evidence(owner_actor)
     put = client.put(
         "/api/v1/readiness/requirements/9.2.2",
@@ -153,6 +156,7 @@ def test_dashboard_and_requirement_pages(ui_as, owner_actor):
     html = page.content.decode()
     assert page.status_code == 200 and "What stands between us and a certification audit" in html
     assert 'data-requirement="6.1.3"' in html and reverse("soa") in html
+    assert 'data-control="A.8.5"' in html  # the Annex A controls checked from the records
     client = ui_as(Role.MANAGER)
     derived = client.get(reverse("readiness-requirement", args=["6.1.3"])).content.decode()
     assert "a person cannot set it" in derived and "<form" not in derived.split("<main>")[1].split("</main>")[0]

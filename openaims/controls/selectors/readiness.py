@@ -21,7 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
 from openaims.base.errors import NotFound
-from openaims.controls.annex import clause_requirements, iso42001, top_clause
+from openaims.controls.annex import annex_a_controls, clause_requirements, iso42001, top_clause
 from openaims.controls.choices import ReadinessStatus
 from openaims.controls.models import RequirementAssessment
 
@@ -112,10 +112,30 @@ class ClauseReadiness:
 
 
 @dataclass
+class ControlCheck:
+    """An Annex A control whose working a rule reads off the records (e.g. A.8.4: incident notifications on time).
+
+    Shown beside the clause requirements; the readiness percentage counts clause requirements only.
+    """
+
+    control_id: str
+    title: str
+    status: str
+    explanation: str
+    url: str
+
+    @property
+    def status_label(self) -> str:
+        return ReadinessStatus(self.status).label
+
+
+@dataclass
 class ReadinessReport:
-    """Every clause requirement, grouped by clause, the overall percentage and the blockers in order."""
+    """Every clause requirement, grouped by clause, the overall percentage and the blockers in order; and the
+    Annex A controls that rules check from the records."""
 
     clauses: list[ClauseReadiness]
+    controls: list[ControlCheck] = field(default_factory=list)
 
     @property
     def items(self) -> list[RequirementReadiness]:
@@ -225,7 +245,19 @@ def readiness_report(actor: Actor) -> ReadinessReport:
                 own_url,
             )
         clauses.setdefault(clause.id, ClauseReadiness(clause.id, clause.title)).items.append(row)
-    return ReadinessReport(list(clauses.values()))
+    return ReadinessReport(list(clauses.values()), _control_checks(organization))
+
+
+def _control_checks(organization) -> list[ControlCheck]:
+    """The Annex A controls with a rule, in the order of the standard."""
+    rules = collect_rules()
+    checks = []
+    for control in annex_a_controls():
+        if control.id not in rules:
+            continue
+        status, explanation, url_name = _derive(rules[control.id], organization)
+        checks.append(ControlCheck(control.id, control.title, status, explanation, _url(url_name, "")))
+    return checks
 
 
 def requirement_readiness(actor: Actor, requirement_id: str) -> RequirementReadiness:
