@@ -10,6 +10,7 @@ class NonconformitySource(models.TextChoices):
     INTERNAL_AUDIT = "internal_audit", "Internal audit"
     EXTERNAL_AUDIT = "external_audit", "External audit"
     INCIDENT = "incident", "Incident"
+    CONCERN = "concern", "Concern reported (A.3.3)"
     COMPLAINT = "complaint", "Complaint"
     MANAGEMENT_REVIEW = "management_review", "Management review"
     OTHER = "other", "Other"

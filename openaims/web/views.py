@@ -104,6 +104,9 @@ def dashboard(request):
             organization=actor.organization, assessment_status="not_assessed"
         )[:10],
     }
+    from openaims.oversight.incidents.selectors import dashboard_items as incident_items
+
+    context.update(incident_items(actor))
     return render(request, "web/dashboard.html", context)
 
 

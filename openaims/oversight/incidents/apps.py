@@ -5,4 +5,4 @@ class IncidentsConfig(AppConfig):
     name = "openaims.oversight.incidents"
     label = "incidents"
     verbose_name = "Incidents and concerns"
-    nav_items: list[tuple[str, str]] = []
+    nav_items = [("Incidents", "incidents-list"), ("Concerns", "concerns-list")]
