@@ -32,12 +32,23 @@ def classify_answers(answers) -> Result:
         raise ValidationError(errors) from exc
 
 
+_classified_listeners: list = []
+
+
+def on_classified(listener):
+    """Register ``listener(actor=..., classification=...)``, told of every new classification inside its transaction
+    (incidents recompute their notification duties from the new tier). Registering twice is a no-op."""
+    if listener not in _classified_listeners:
+        _classified_listeners.append(listener)
+    return listener
+
+
 def ai_system_classify(*, actor: Actor, ai_system: AISystem, answers: dict) -> Classification:
     """Classify ``ai_system`` from ``answers`` and store the result as its current classification."""
     result = classify_answers(answers)
     stored_answers = questionnaire().validate(answers)
     with transaction.atomic():
-        return create_record(
+        classification = create_record(
             Classification,
             actor=actor,
             label=f"{ai_system.name}: {result.tier_label}",
@@ -51,6 +62,9 @@ def ai_system_classify(*, actor: Actor, ai_system: AISystem, answers: dict) -> C
             classified_by=actor.user,
             classified_by_label=actor.label[:300],
         )
+        for listener in list(_classified_listeners):
+            listener(actor=actor, classification=classification)
+        return classification
 
 
 def classification_mark_stale(*, actor: Actor, classification: Classification, reason: str) -> Classification:

@@ -214,6 +214,19 @@ def incident_delete(*, actor: Actor, incident: Incident) -> None:
         delete_record(current, actor=actor)
 
 
+def incidents_sync_on_classification(*, actor: Actor, classification) -> int:
+    """Listener of the inventory's ``on_classified``: the AI system's incidents not yet closed get their duties
+    recomputed from the new tier, in the classification's transaction. Returns how many incidents were synced."""
+    incidents = Incident.objects.filter(
+        organization=classification.organization, ai_system=classification.ai_system
+    ).exclude(status=IncidentStatus.CLOSED)
+    synced = 0
+    for incident in incidents:
+        incident_sync_duties(actor=actor, incident=incident)
+        synced += 1
+    return synced
+
+
 def incident_sync_duties(*, actor: Actor, incident: Incident) -> list[NotificationDuty]:
     """Create, move or remove the unsent duties of computed rules so they match the incident's facts and its AI
     system's latest EU AI Act classification (e.g. after the system was classified again). Sent ones stay."""

@@ -64,12 +64,13 @@ def test_changing_the_facts_moves_adds_and_removes_unsent_duties(owner_actor):
     assert {"create", "update", "delete"} <= set(events.values_list("action", flat=True))
 
 
-def test_a_later_high_risk_classification_is_picked_up_by_recompute(owner_actor):
+def test_a_later_high_risk_classification_recomputes_the_duties(owner_actor):
     system = make_system(owner_actor, tier=None)
     incident = make_incident(owner_actor, ai_system=system, serious_categories=["health"])
     assert _rules(incident) == {}
     ai_system_classify(actor=owner_actor, ai_system=system, answers=HIGH_RISK_ANSWERS)
-    duties = services.incident_sync_duties(actor=owner_actor, incident=incident)
+    assert list(_rules(incident)) == ["eu_ai_act_art73"]  # the classification told the open incidents
+    duties = services.incident_sync_duties(actor=owner_actor, incident=incident)  # and recompute is idempotent
     assert [d.rule for d in duties] == ["eu_ai_act_art73"]
 
 
