@@ -1,4 +1,4 @@
-"""``aims monitor``: list and run monitors; ``aims worker``: the task runner that runs them on schedule."""
+"""``aims monitor``: list and run monitors, compact prediction stores; ``aims worker``: the task runner."""
 
 from __future__ import annotations
 
@@ -146,6 +146,78 @@ def run(
         raise typer.Exit(2)
     if any(r.status == "failed" for r in runs):
         raise typer.Exit(1)
+
+
+def _compacted_dict(source, result) -> dict:
+    data = {"data_source": str(source.pk), "name": source.name, "compacted": result is not None}
+    if result is not None:
+        data.update(
+            parts=result.parts, rows=result.rows, part=result.part, generation=result.generation, removed=result.removed
+        )
+    return data
+
+
+@app.command("compact")
+def compact(
+    source_ref: str = typer.Argument(None, metavar="SOURCE", help="The store data source (its id or exact name)."),
+    all_stores: bool = typer.Option(
+        False, "--all", help="Every store holding more parts than AIMS_STORE_COMPACT_PARTS (or --min-parts)."
+    ),
+    min_parts: int = typer.Option(None, "--min-parts", min=2, help="Compact only stores holding this many parts."),
+    keep_old_for: int = typer.Option(
+        3600, "--keep-old-for", min=0, help="Seconds the replaced parts stay for runs still reading them."
+    ),
+    org: str = OrgOption,
+    user: str = UserOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """Rewrite a prediction store's many small parts as one Parquet file (readers never see a half-done store)."""
+    import datetime as dt
+
+    from openaims.monitoring.models import DataSource
+    from openaims.monitoring.store import IngestError, store_compact, stores_compact_due
+
+    if all_stores == bool(source_ref):
+        fail("give a SOURCE or --all (one of them)")
+    keep = dt.timedelta(seconds=keep_old_for)
+    try:
+        if all_stores:
+            organization = resolve_actor(org, user).organization if org else None
+            done = stores_compact_due(min_parts=min_parts, organization=organization, keep_old_for=keep)
+        else:
+            actor = resolve_actor(org, user)
+            sources = DataSource.objects.filter(organization=actor.organization)
+            source = sources.filter(name=source_ref).first()
+            if source is None:
+                try:
+                    source = sources.filter(pk=source_ref).first()
+                except Exception:  # not a UUID
+                    source = None
+            if source is None:
+                fail(f"SOURCE: no data source {source_ref!r} in {actor.organization.slug}")
+            result = run_service(
+                store_compact, actor=actor, data_source=source, min_parts=min_parts or 2, keep_old_for=keep
+            )
+            done = [(source, result)]
+    except IngestError as exc:
+        fail(f"SOURCE: {exc.detail}")
+    except OSError as exc:
+        fail(f"the store could not be compacted: {exc}")
+    if json_output:
+        rows = [_compacted_dict(source, result) for source, result in done]
+        print_json(rows if all_stores else rows[0])
+        return
+    if not done:
+        console.print("No store needs compacting.")
+    for source, result in done:
+        if result is None:
+            console.print(f"{escape(source.name)}: nothing to compact (fewer parts than the minimum).")
+        else:
+            console.print(
+                f"{escape(source.name)}: {result.parts} parts became 1 file of {result.rows} rows "
+                f"({result.part}); {result.removed} old generation(s) removed.",
+                highlight=False,
+            )
 
 
 def register(root: typer.Typer) -> None:

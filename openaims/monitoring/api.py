@@ -231,3 +231,30 @@ def read_alert(request, id: uuid.UUID):
 def acknowledge_alert(request, id: uuid.UUID):
     alert = get_scoped(Alert, request.auth, id)
     return services.alert_acknowledge(actor=request.auth, alert=alert)
+
+
+@router.get(
+    "/systems/{id}/monitoring-report.pdf",
+    response={200: None, **READ_ERRORS},
+    summary="Download an AI system's monitoring report (PDF)",
+    description="Needs the export right. The monitoring page's charts (vector SVG), each monitor's latest run with "
+    "its thresholds and per-group values, and the open nonconformities.",
+    operation_id="monitoring-report_systems",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The report, as an attachment",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def monitoring_report(request, id: uuid.UUID):
+    from django.http import HttpResponse
+
+    from openaims.monitoring.report import export_monitoring_report
+
+    exported = export_monitoring_report(actor=request.auth, ai_system=get_scoped(AISystem, request.auth, id))
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    return response

@@ -3,17 +3,29 @@
 Each AI system with a ``store`` data source has a folder ``AIMS_DATA_DIR/predictions/<organization>/<system>/``
 (both UUIDs, never user text). An ingest is checked whole against the data source's column mapping and then
 written as one new Parquet part named by its SHA-256; a refused ingest leaves no file behind.
+
+Parts live in a *generation* folder ``gen-<hex>/`` that the file ``CURRENT`` names; readers resolve it once
+(:func:`store_dir`) and read that folder. Compaction (:func:`store_compact`) writes every part as one file into
+a new generation and switches ``CURRENT`` with a single rename, so a reader sees the old parts or the new file,
+never both nor neither; the old generation stays until it is older than ``keep_old_for`` (a reader that
+resolved it may still be scanning it). Ingest and compaction take the store's lock (``flock`` on its folder)
+for the moment they change a generation, so no part lands in a generation being retired.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Iterable
+import time
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +41,14 @@ from openaims.monitoring.models import DataSource
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_REPORTED_ERRORS = 20
+#: The file naming the current generation folder, and the shape of a generation's name.
+CURRENT = "CURRENT"
+_GENERATION = re.compile(r"gen-[0-9a-f]{32}")
+#: Marks when a generation (or, in the root, the parts of a store from before generations) was retired.
+RETIRED_MARK = ".retired"
+#: How long a retired generation stays readable after compaction.
+DEFAULT_KEEP_OLD = dt.timedelta(hours=1)
+DEFAULT_COMPACT_PARTS = 50
 
 #: Parquet types of the store, by the JSON values a column holds.
 BOOLEAN, BIGINT, DOUBLE, VARCHAR, TIMESTAMP = "BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR", "TIMESTAMP"
@@ -62,11 +82,26 @@ def max_bytes() -> int:
     return int(getattr(settings, "AIMS_PREDICTIONS_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
-def store_dir(data_source: DataSource) -> Path:
+def store_root(data_source: DataSource) -> Path:
     """The folder of a store data source: derived from the organization's and the system's ids only."""
     return (
         Path(settings.AIMS_DATA_DIR) / "predictions" / str(data_source.organization_id) / str(data_source.ai_system_id)
     )
+
+
+def _current_generation(root: Path) -> str | None:
+    try:
+        name = (root / CURRENT).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError, UnicodeDecodeError):
+        return None
+    return name if _GENERATION.fullmatch(name) else None
+
+
+def store_dir(data_source: DataSource) -> Path:
+    """The folder readers read: the store's current generation (the root itself for a store without one)."""
+    root = store_root(data_source)
+    name = _current_generation(root)
+    return root / name if name else root
 
 
 def store_parts(data_source: DataSource) -> list[Path]:
@@ -236,23 +271,65 @@ def read_limited(chunks: Iterable[bytes], limit: int) -> list[bytes]:
     return kept
 
 
+@contextlib.contextmanager
+def _store_lock(root: Path) -> Iterator[None]:
+    """The store's exclusive lock (``flock`` on its folder; released when the descriptor closes)."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _switch(root: Path, name: str | None) -> None:
+    """Point ``CURRENT`` at generation ``name`` (None: the root itself) with one rename."""
+    if name is None:
+        (root / CURRENT).unlink(missing_ok=True)
+    else:
+        temp = root / f".{CURRENT}.{uuid.uuid4().hex}.tmp"
+        temp.write_text(name + "\n", encoding="ascii")
+        _fsync(temp)
+        os.replace(temp, root / CURRENT)
+    _fsync(root)
+
+
+def _writable_generation(root: Path) -> Path:
+    """The generation an ingest adds its part to (under the lock); a new store starts its first one."""
+    name = _current_generation(root)
+    if name:
+        return root / name
+    if any(root.glob("*.parquet")):  # a store written before generations: its root is its generation
+        return root
+    name = f"gen-{uuid.uuid4().hex}"
+    (root / name).mkdir()
+    _switch(root, name)
+    return root / name
+
+
 def _write_part(data_source: DataSource, select_sql: str, params: list) -> tuple[Path, str]:
-    """Write a query's result as a new part of the store (temp file, then renamed to its SHA-256)."""
+    """Write a query's result as a staged part (a temp file in the store's root), returning it and its SHA-256."""
     import duckdb
 
-    folder = store_dir(data_source)
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=folder)
+    root = store_root(data_source)
+    root.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=".ingest-", suffix=".tmp", dir=root)
     os.close(fd)
     temp = Path(temp_name)
     try:
         with duckdb.connect(":memory:") as con:
             _utc(con)
             con.execute(f"COPY ({select_sql}) TO '{_sql_path(temp)}' (FORMAT parquet)", params)
-        digest = hashlib.sha256(temp.read_bytes()).hexdigest()
-        final = folder / f"{digest}.parquet"
-        os.replace(temp, final)
-        return final, digest
+        return temp, hashlib.sha256(temp.read_bytes()).hexdigest()
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -365,22 +442,178 @@ def _commit(actor: Actor, data_source: DataSource, select_sql: str, params: list
     import duckdb
 
     try:
-        part, digest = _write_part(data_source, select_sql, params)
+        staged, digest = _write_part(data_source, select_sql, params)
     except duckdb.Error as exc:
         raise IngestError(
             "The predictions could not be converted.", [{"field": "body", "message": str(exc)[:300]}]
         ) from exc
+    root = store_root(data_source)
+    part = None
     try:
         with duckdb.connect(":memory:") as con:
-            rows = con.execute("SELECT COUNT(*) FROM read_parquet(?)", [str(part)]).fetchone()[0]
-        with transaction.atomic():
-            record_event(
-                actor=actor,
-                action=TrailAction.UPDATE,
-                instance=data_source,
-                changes={"predictions_ingested": [None, {"rows": rows, "sha256": digest, "part": part.name}]},
-            )
+            rows = con.execute("SELECT COUNT(*) FROM read_parquet(?)", [str(staged)]).fetchone()[0]
+        # Under the lock until the trail is written: a compaction cannot retire the generation in between.
+        with _store_lock(root):
+            part = _writable_generation(root) / f"{digest}.parquet"
+            if part.exists():  # the same content again: keep the stored part whatever happens next
+                existing, part = part, None
+                staged.unlink()
+            else:
+                os.replace(staged, part)
+                existing = part
+            with transaction.atomic():
+                record_event(
+                    actor=actor,
+                    action=TrailAction.UPDATE,
+                    instance=data_source,
+                    changes={"predictions_ingested": [None, {"rows": rows, "sha256": digest, "part": existing.name}]},
+                )
     except BaseException:
-        part.unlink(missing_ok=True)
+        staged.unlink(missing_ok=True)
+        if part is not None:
+            part.unlink(missing_ok=True)
         raise
-    return IngestResult(rows=rows, sha256=digest, part=part.name, columns=types)
+    return IngestResult(rows=rows, sha256=digest, part=existing.name, columns=types)
+
+
+@dataclass(frozen=True)
+class CompactResult:
+    """What a compaction did: ``parts`` files of ``rows`` rows became the one file ``part``."""
+
+    parts: int
+    rows: int
+    sha256: str
+    part: str
+    generation: str
+    removed: int
+
+
+def compact_min_parts() -> int:
+    """The scheduler compacts a store once it holds more parts than this (``AIMS_STORE_COMPACT_PARTS``)."""
+    return int(getattr(settings, "AIMS_STORE_COMPACT_PARTS", os.environ.get("AIMS_STORE_COMPACT_PARTS", "")) or 50)
+
+
+def _age(path: Path, now: float) -> float:
+    return now - path.stat().st_mtime
+
+
+def _sweep(root: Path, keep_old_for: dt.timedelta) -> int:
+    """Remove retired generations older than ``keep_old_for`` (and a pre-generation store's old parts)."""
+    current = _current_generation(root)
+    if current is None:
+        return 0
+    now, keep, removed = time.time(), keep_old_for.total_seconds(), 0
+    for child in root.iterdir():
+        if not child.is_dir() or child.name == current or not _GENERATION.fullmatch(child.name):
+            continue
+        mark = child / RETIRED_MARK
+        # Without a mark it is a generation an interrupted compaction left behind (never current).
+        if _age(mark if mark.exists() else child, now) >= keep:
+            shutil.rmtree(child, ignore_errors=True)
+            removed += 1
+    legacy_mark = root / RETIRED_MARK
+    if legacy_mark.exists() and _age(legacy_mark, now) >= keep:
+        for part in root.glob("*.parquet"):
+            part.unlink(missing_ok=True)
+        legacy_mark.unlink()
+        removed += 1
+    return removed
+
+
+def store_compact(
+    *, actor: Actor, data_source: DataSource, min_parts: int = 2, keep_old_for: dt.timedelta = DEFAULT_KEEP_OLD
+) -> CompactResult | None:
+    """Rewrite the store's parts as one Parquet file in a new generation; None when it holds fewer than ``min_parts``.
+
+    The file is written under a temporary name in the new generation's folder, synced and renamed; then one
+    rename of ``CURRENT`` switches readers to it, in the transaction that writes the trail event. The rows are
+    counted before and after (a mismatch changes nothing). Old generations are removed once older than
+    ``keep_old_for``, which gives a run that resolved the old generation time to finish reading it.
+    """
+    import duckdb
+
+    actor.require(Permission.CHANGE)
+    if data_source.organization_id != actor.organization.pk:
+        from openaims.base.errors import NotFound
+
+        raise NotFound("No such data source.")
+    if data_source.kind != DataSourceKind.STORE:
+        raise IngestError(
+            "Only a store data source is compacted.", [{"field": "data_source", "message": "not a store"}]
+        )
+    root = store_root(data_source)
+    if not root.is_dir():
+        return None
+    with _store_lock(root):
+        removed = _sweep(root, keep_old_for)
+        old, parts = store_dir(data_source), store_parts(data_source)
+        if len(parts) < max(min_parts, 2):
+            return None
+        name = f"gen-{uuid.uuid4().hex}"
+        new = root / name
+        new.mkdir()
+        try:
+            temp = new / ".compact.tmp"
+            files = [str(p) for p in parts]
+            with duckdb.connect(":memory:") as con:
+                _utc(con)
+                rows = con.execute("SELECT COUNT(*) FROM read_parquet(?)", [files]).fetchone()[0]
+                con.execute(
+                    f"COPY (SELECT * FROM read_parquet(?, union_by_name = true)) TO '{_sql_path(temp)}' "
+                    "(FORMAT parquet)",
+                    [files],
+                )
+                written = con.execute("SELECT COUNT(*) FROM read_parquet(?)", [str(temp)]).fetchone()[0]
+            if written != rows:
+                raise OSError(f"compaction wrote {written} rows of {rows}; the store is unchanged")
+            _fsync(temp)
+            digest = hashlib.sha256(temp.read_bytes()).hexdigest()
+            final = new / f"{digest}.parquet"
+            os.replace(temp, final)
+            _fsync(new)
+            with transaction.atomic():
+                record_event(
+                    actor=actor,
+                    action=TrailAction.UPDATE,
+                    instance=data_source,
+                    changes={
+                        "predictions_compacted": [
+                            {"parts": len(parts), "rows": rows},
+                            {"parts": 1, "rows": rows, "sha256": digest, "part": final.name},
+                        ]
+                    },
+                )
+                _switch(root, name)
+        except BaseException:
+            if _current_generation(root) == name:  # the commit failed after the switch: switch back
+                _switch(root, old.name if old != root else None)
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        (old / RETIRED_MARK).touch()
+        removed += _sweep(root, keep_old_for)
+    return CompactResult(parts=len(parts), rows=rows, sha256=digest, part=final.name, generation=name, removed=removed)
+
+
+def stores_compact_due(
+    *, min_parts: int | None = None, organization=None, keep_old_for: dt.timedelta = DEFAULT_KEEP_OLD
+):
+    """Compact every store holding at least ``min_parts`` parts (default: more than ``compact_min_parts()``).
+
+    Runs as each organization's scheduler (or only ``organization``'s); returns ``[(data_source, result)]``
+    for the stores it compacted.
+    """
+    from openaims.base.context import system_actor
+
+    limit = min_parts if min_parts is not None else compact_min_parts() + 1
+    sources = DataSource.objects.filter(kind=DataSourceKind.STORE).select_related("organization")
+    if organization is not None:
+        sources = sources.filter(organization=organization)
+    done = []
+    for source in sources.order_by("organization__slug", "name"):
+        if len(store_parts(source)) < limit:
+            continue
+        actor = system_actor(source.organization, label="scheduler")
+        result = store_compact(actor=actor, data_source=source, min_parts=limit, keep_old_for=keep_old_for)
+        if result is not None:
+            done.append((source, result))
+    return done

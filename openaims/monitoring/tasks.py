@@ -1,7 +1,8 @@
 """The task runner: Huey with its queue in ``AIMS_DATA_DIR/tasks.sqlite3`` (whatever ``DATABASE_URL`` is).
 
 Every minute a periodic task enqueues each due monitor (``next_run_at`` reached) as a task of its own, so one
-slow data source does not hold up the others; ``aims worker`` runs the consumer. Tests run tasks at once
+slow data source does not hold up the others; every hour the prediction stores with many small parts are
+compacted. ``aims worker`` runs the consumer. Tests run tasks at once
 (immediate mode) unless ``AIMS_TASKS_IMMEDIATE=0``.
 """
 
@@ -64,3 +65,22 @@ def enqueue_due_monitors() -> list[str]:
 @huey.periodic_task(crontab(minute="*"))
 def enqueue_due_monitors_every_minute() -> None:
     enqueue_due_monitors()
+
+
+def compact_stores() -> list[str]:
+    """Compact every prediction store holding more than ``AIMS_STORE_COMPACT_PARTS`` parts; returns their ids."""
+    from openaims.monitoring.store import stores_compact_due
+
+    _release_stale_connections()
+    try:
+        done = stores_compact_due()
+    finally:
+        _release_stale_connections()
+    for source, result in done:
+        logger.info("compacted store %s: %d parts, %d rows", source.pk, result.parts, result.rows)
+    return [str(source.pk) for source, _ in done]
+
+
+@huey.periodic_task(crontab(minute="17"))
+def compact_stores_every_hour() -> None:
+    compact_stores()

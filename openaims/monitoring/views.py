@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
@@ -18,11 +18,9 @@ from openaims.inventory.models import AISystem
 from openaims.monitoring import forms, selectors, services
 from openaims.monitoring.charts import monitor_charts
 from openaims.monitoring.models import RATE_METRICS, Alert, DataSource, MetricRun, Monitor
+from openaims.monitoring.report import CHART_RUNS, export_monitoring_report, group_rows, system_sections
 from openaims.monitoring.runner import run_monitor
 from openaims.monitoring.store import store_parts
-
-#: Runs shown per monitor on a system's page (the charts' history).
-CHART_RUNS = 52
 
 
 def _data_source_context(source: DataSource) -> dict:
@@ -163,39 +161,29 @@ class SystemMonitoringView(ActorRequiredMixin, View):
     def get(self, request, pk):
         actor = request.actor
         system = get_scoped(AISystem, actor, pk)
-        sections = []
-        for monitor in selectors.monitors(actor).filter(ai_system=system).order_by("name"):
-            runs = list(monitor.runs.order_by("-window_start", "-started_at")[:CHART_RUNS])
-            latest = next((r for r in runs if r.status != "error"), None)
-            sections.append(
-                {
-                    "monitor": monitor,
-                    "latest": runs[0] if runs else None,
-                    "charts": [{**c, "svg": mark_safe(c["svg"])} for c in monitor_charts(monitor, runs)],  # noqa: S308
-                    "groups": _group_rows(latest),
-                    "group_metrics": RATE_METRICS,
-                }
-            )
         ncs = selectors.open_nonconformities(actor, system)
         context = {
             "system": system,
-            "sections": sections,
+            "sections": system_sections(actor, system),
             "alerts": selectors.alerts(actor).filter(monitor__ai_system=system)[:50],
             "nonconformities": [(nc, _nonconformity_url(nc)) for nc in ncs],
             "data_sources": selectors.data_sources(actor).filter(ai_system=system),
             "can_create": actor.can(Permission.CREATE),
             "can_change": actor.can(Permission.CHANGE),
+            "can_export": actor.can(Permission.EXPORT),
         }
         return render(request, "monitoring/system.html", context)
 
 
-def _group_rows(run: MetricRun | None) -> list[dict]:
-    if run is None or run.monitor.kind == "drift":
-        return []
-    rows = []
-    for group, values in (run.results.get("by_group") or {}).items():
-        rows.append({"group": group, "values": values, "metrics": [values.get(m) for m in RATE_METRICS]})
-    return rows
+class SystemMonitoringReportView(ActorRequiredMixin, View):
+    """Download the system's monitoring report (PDF: the page's charts, thresholds, groups, nonconformities)."""
+
+    def get(self, request, pk):
+        system = get_scoped(AISystem, request.actor, pk)
+        exported = export_monitoring_report(actor=request.actor, ai_system=system)
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
 
 
 class MetricRunDetailView(ActorRequiredMixin, View):
@@ -207,7 +195,7 @@ class MetricRunDetailView(ActorRequiredMixin, View):
             {
                 "run": run,
                 "alerts": run.alerts.all(),
-                "groups": _group_rows(run),
+                "groups": group_rows(run),
                 "group_metrics": RATE_METRICS,
                 "can_change": request.actor.can(Permission.CHANGE),
             },

@@ -12,7 +12,7 @@ import pytest
 
 from openaims.accounts.choices import Role
 from openaims.base.models import TrailEvent
-from openaims.monitoring.store import store_dir, store_parts
+from openaims.monitoring.store import store_dir, store_parts, store_root
 from tests.monitoring.helpers import make_store, prediction_rows
 
 
@@ -56,7 +56,8 @@ def test_ndjson_is_appended_as_a_content_addressed_part_with_a_trail_event(api_a
     assert body["rows"] == 50 and body["part"] == f"{body['sha256']}.parquet"
     assert body["columns"] == {"ts": "TIMESTAMP", "label": "BIGINT", "approved": "BIGINT", "sex": "VARCHAR"}
     assert [p.name for p in store_parts(source)] == [body["part"]]
-    assert store_dir(source).parts[-2:] == (str(source.organization_id), str(source.ai_system_id))
+    assert store_root(source).parts[-2:] == (str(source.organization_id), str(source.ai_system_id))
+    assert store_dir(source).parent == store_root(source)  # the current generation
     event = TrailEvent.objects.filter(object_id=str(source.pk)).order_by("-sequence").first()
     assert event.changes_dict["predictions_ingested"][1] == {"rows": 50, "sha256": body["sha256"], "part": body["part"]}
 
