@@ -25,12 +25,23 @@ class Point:
     passed: bool | None = None
 
 
-def series_from_runs(runs, metric: str, group: str = "overall") -> list[Point]:
-    """Points of ``metric`` (overall, a group's value, or a between-group difference) from runs, oldest first."""
+def series_from_runs(runs, metric: str, group: str = "overall", *, worst: str = "") -> list[Point]:
+    """Points of ``metric`` (overall, a group's value, or a between-group difference) from runs, oldest first.
+
+    Drift runs measure each column: with ``worst="max"`` (or ``"min"``) a point is the worst column's value, the
+    one a threshold like ``psi < 0.2`` (or ``ks_pvalue >= 0.05``) fails first, and it passes when every column does.
+    """
     points = []
     for run in sorted(runs, key=lambda r: r.window_start):
         results = run.results or {}
         value = low = high = None
+        if worst and "columns" in results:
+            measured = [c.get(metric) for c in (results["columns"] or {}).values() if c.get(metric) is not None]
+            value = (max if worst == "max" else min)(measured) if measured else None
+            verdicts = [c["passed"] for c in run.checks or [] if c["metric"] == metric]
+            passed = None if not verdicts or None in verdicts else all(verdicts)
+            points.append(Point(f"{run.window_start:%Y-%m-%d}", value, None, None, passed))
+            continue
         if metric in (results.get("differences") or {}):
             value = results["differences"][metric]
         else:
@@ -153,11 +164,13 @@ def monitor_charts(monitor, runs) -> list[dict]:
         if metric in seen:
             continue
         seen.add(metric)
-        points = series_from_runs(runs, metric)
+        worst = ("max" if threshold["operator"] in ("<", "<=") else "min") if monitor.kind == "drift" else ""
+        points = series_from_runs(runs, metric, worst=worst)
+        title = f"{metric.replace('_', ' ').capitalize()} ({threshold['operator']} {threshold['value']:g})"
         charts.append(
             {
                 "metric": metric,
-                "title": f"{metric.replace('_', ' ').capitalize()} ({threshold['operator']} {threshold['value']:g})",
+                "title": f"{title}, worst column" if worst else title,
                 "svg": metric_chart_svg(
                     metric,
                     points,

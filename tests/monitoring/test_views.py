@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 
 from openaims.accounts.choices import Role
 from openaims.monitoring.charts import Point, metric_chart_svg
@@ -84,3 +85,26 @@ def test_pages_of_another_organization_are_404(ui_as, other_actor):
 
 def test_nav_has_monitoring(ui_as, org):
     assert 'href="/monitoring/"' in ui_as(Role.VIEWER).get("/monitoring/").content.decode()
+
+
+def test_drift_charts_plot_the_worst_column():
+    from types import SimpleNamespace
+
+    from openaims.monitoring.charts import monitor_charts, series_from_runs
+
+    def run(week, psi_a, psi_b, pvalue):
+        columns = {"a": {"psi": psi_a, "ks_pvalue": pvalue}, "b": {"psi": psi_b, "ks_pvalue": 0.5}}
+        checks = [{"metric": "psi", "group": name, "passed": c["psi"] < 0.2} for name, c in columns.items()]
+        start = START + dt.timedelta(weeks=week)
+        return SimpleNamespace(window_start=start, results={"columns": columns}, checks=checks)
+
+    runs = [run(1, 0.05, 0.31, 0.01), run(0, 0.02, 0.04, 0.2)]
+    points = series_from_runs(runs, "psi", worst="max")
+    assert [(p.value, p.passed) for p in points] == [(0.04, True), (0.31, False)]  # oldest first, worst column
+    assert [p.value for p in series_from_runs(runs, "ks_pvalue", worst="min")] == [0.2, 0.01]
+    monitor = SimpleNamespace(
+        kind="drift", pk=uuid.uuid4(), thresholds=[{"metric": "psi", "operator": "<", "value": 0.2}]
+    )
+    (chart,) = monitor_charts(monitor, runs)
+    assert chart["title"] == "Psi (< 0.2), worst column"
+    assert chart["svg"].count('class="point"') == 2 and 'data-passed="false"' in chart["svg"]
