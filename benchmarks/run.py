@@ -20,6 +20,7 @@ BENCHMARKS = {
     "trail": ("benchmarks.trail", "trail appends per second; verifying 1,000,000 events"),
     "metrics": ("benchmarks.metrics", "fairness (1M, 10M rows) vs Fairlearn; drift (1M vs 1M) vs Evidently; Spark"),
     "drift": ("benchmarks.drift", "drift alone (1M vs 1M rows) vs Evidently: the drift half of `metrics`"),
+    "reviews": ("benchmarks.reviews", "review queue with 1,000,000 items (PostgreSQL): submissions/s, page latency"),
 }
 
 

@@ -14,6 +14,9 @@ from openaims.base.context import request_scope
 from openaims.impact.demo import load_demo_impact
 from openaims.inventory import services as inventory
 from openaims.monitoring.demo import load_demo_monitoring
+from openaims.oversight.incidents.demo import load_demo_incidents
+from openaims.oversight.reviews.demo import load_demo_reviews
+from openaims.oversight.transparency.demo import load_demo_transparency
 from openaims.risk.demo import load_demo_risks
 
 DEMO_SLUG = "demo"
@@ -52,6 +55,9 @@ def load_demo() -> tuple[Organization, bool]:
         load_demo_risks(actor, members)
         load_demo_impact(actor, members)
         load_demo_monitoring(actor, members)
+        load_demo_reviews(actor, members)
+        load_demo_incidents(actor, members)
+        load_demo_transparency(actor, members)
     return organization, True
 
 

@@ -14,12 +14,14 @@ class DataSourceKind(models.TextChoices):
     PARQUET = "parquet", "Parquet file or folder"
     POSTGRES = "postgres", "PostgreSQL table or query"
     SPARK = "spark", "Spark table"
+    REVIEWS = "reviews", "OpenAIMS review queue"
 
 
 class MonitorKind(models.TextChoices):
     FAIRNESS = "fairness", "Fairness"
     PERFORMANCE = "performance", "Performance"
     DRIFT = "drift", "Drift"
+    OVERSIGHT = "oversight", "Human oversight"
 
 
 class Window(models.TextChoices):

@@ -40,10 +40,13 @@ RATE_METRICS = (
     "accuracy",
 )
 DRIFT_METRICS = ("psi", "jensen_shannon", "ks_statistic", "ks_pvalue", "wasserstein")
+#: Measured on the review queue (openaims.oversight.reviews): overall, or per subject group with ``group: any``.
+OVERSIGHT_METRICS = ("override_rate", "blind_agreement", "overdue_share", "median_hours_to_decision")
 METRICS_BY_KIND = {
     MonitorKind.FAIRNESS: FAIRNESS_METRICS + RATE_METRICS,
     MonitorKind.PERFORMANCE: RATE_METRICS,
     MonitorKind.DRIFT: DRIFT_METRICS,
+    MonitorKind.OVERSIGHT: OVERSIGHT_METRICS,
 }
 #: Metrics measured between groups: only their overall value exists.
 BETWEEN_GROUP_METRICS = FAIRNESS_METRICS
@@ -156,6 +159,8 @@ class DataSource(BaseModel):
                 errors["dsn_env"] = "Name the environment variable holding the connection string, e.g. AIMS_LOGS_DSN."
         elif self.kind == DataSourceKind.SPARK and not self.location:
             errors["location"] = "Give the Spark table name."
+        elif self.kind == DataSourceKind.REVIEWS and self.location:
+            errors["location"] = "The review queue is the AI system's own: leave location empty."
         if self.kind != DataSourceKind.POSTGRES and (self.query or (self.dsn_env and "location" not in errors)):
             errors["query"] = "Only PostgreSQL sources have a query and connection variable."
         if errors:
@@ -243,6 +248,10 @@ class Monitor(BaseModel):
             errors["reference_end"] = "Give the reference window's start and end together (or neither)."
         elif self.reference_start and self.reference_end and self.reference_end <= self.reference_start:
             errors["reference_end"] = "Must be after the reference start."
+        if self.data_source_id and (self.kind == MonitorKind.OVERSIGHT) != (
+            self.data_source.kind == DataSourceKind.REVIEWS
+        ):
+            errors["data_source"] = "Human oversight monitors, and only they, read the review queue data source."
         if (
             self.kind == MonitorKind.FAIRNESS
             and not errors.get("protected_attributes")

@@ -34,7 +34,15 @@ from openaims.monitoring.choices import (
     Trigger,
     Window,
 )
-from openaims.monitoring.models import BETWEEN_GROUP_METRICS, FAIRNESS_METRICS, Alert, DataSource, MetricRun, Monitor
+from openaims.monitoring.models import (
+    BETWEEN_GROUP_METRICS,
+    FAIRNESS_METRICS,
+    OVERSIGHT_METRICS,
+    Alert,
+    DataSource,
+    MetricRun,
+    Monitor,
+)
 
 #: The constant group column of a performance monitor without protected attributes.
 ALL_ROWS = "__all__"
@@ -186,6 +194,34 @@ def _drift(monitor: Monitor, opened: _Opened, start, end) -> tuple[int, dict, di
     return rows, aggregates, results
 
 
+def _oversight(monitor: Monitor, start, end) -> tuple[int, dict, dict]:
+    """Human oversight: the review queue's figures over the items submitted in the window (the reviews app).
+
+    A subject group with fewer decided items than ``min_group_size`` is reported but not checked.
+    """
+    from openaims.oversight.reviews.selectors import oversight_metrics
+
+    figures = oversight_metrics(monitor.ai_system, start, end)
+
+    def shaped(values: dict, small: bool) -> dict:
+        out = {name: values[name] for name in OVERSIGHT_METRICS}
+        out["ci"] = {"override_rate": values["override_rate_ci"], "blind_agreement": values["blind_agreement_ci"]}
+        out.update(items=values["items"], decided=values["decided"], small_group=small)
+        return out
+
+    overall = figures["overall"]
+    results = {
+        "overall": shaped(overall, False),
+        "by_group": {
+            name: shaped(values, values["decided"] < monitor.min_group_size)
+            for name, values in figures["by_group"].items()
+        },
+        "by_reviewer": {name: shaped(values, False) for name, values in figures["by_reviewer"].items()},
+    }
+    aggregates = {name: overall[name] for name in ("items", "decided", "overrides", "queue_length", "overdue")}
+    return overall["items"], aggregates, results
+
+
 def evaluate(monitor: Monitor, results: dict) -> list[dict]:
     """Each threshold against the measured values: one check per group (or column) it applies to."""
     checks = []
@@ -297,11 +333,15 @@ def run_monitor(
     clock = time.perf_counter()
     engine_name, rows, aggregates, results, error = "", 0, {}, {}, ""
     try:
-        with ExitStack() as stack:
-            opened = _open_source(monitor.data_source, stack)
-            engine_name = opened.engine_name
-            measure = _drift if monitor.kind == MonitorKind.DRIFT else _classification
-            rows, aggregates, results = measure(monitor, opened, start, end)
+        if monitor.kind == MonitorKind.OVERSIGHT:
+            engine_name = "reviews"
+            rows, aggregates, results = _oversight(monitor, start, end)
+        else:
+            with ExitStack() as stack:
+                opened = _open_source(monitor.data_source, stack)
+                engine_name = opened.engine_name
+                measure = _drift if monitor.kind == MonitorKind.DRIFT else _classification
+                rows, aggregates, results = measure(monitor, opened, start, end)
         if rows == 0:
             error = f"No rows in the window from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} (UTC)."
     except (MetricsError, OSError) as exc:

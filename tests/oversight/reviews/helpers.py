@@ -1,0 +1,45 @@
+"""Records the review tests build on, made through the services."""
+
+from __future__ import annotations
+
+import itertools
+
+from openaims.inventory.services import ai_system_create
+from openaims.oversight.reviews import services
+
+_numbers = itertools.count(1)
+
+
+def make_system(actor, name: str | None = None):
+    return ai_system_create(actor=actor, name=name or f"Loan scorer {next(_numbers)}", purpose="Scores loan requests.")
+
+
+def make_rule(actor, system=None, **overrides):
+    system = system or make_system(actor)
+    fields = {"ai_system": system, "name": f"Every decision {next(_numbers)}", "kind": "all", **overrides}
+    return services.routing_rule_create(actor=actor, **fields)
+
+
+def make_settings(actor, system, **overrides):
+    return services.review_settings_create(actor=actor, ai_system=system, **overrides)
+
+
+def submit(actor, system, decision_id: str | None = None, **overrides):
+    fields = {
+        "decision_id": decision_id or f"d-{next(_numbers)}",
+        "ai_output": "reject",
+        "confidence": 0.62,
+        "input_summary": {"income": 32000, "amount": 15000},
+        "explanation": {"income": -0.4, "amount": -0.2},
+        "subject_groups": {"sex": "female"},
+        **overrides,
+    }
+    return services.review_item_submit(actor=actor, ai_system=system, **fields)
+
+
+def make_item(actor, system=None, **overrides):
+    """A pending review item of ``system`` (routed by an every-decision rule made here when it has none)."""
+    system = system or make_system(actor)
+    if not system.routing_rules.exists():
+        make_rule(actor, system)
+    return submit(actor, system, **overrides).item

@@ -1,0 +1,148 @@
+"""Signed webhooks of final decisions, against a real HTTP server on 127.0.0.1 (no internet)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from openaims.accounts.choices import Role
+from openaims.monitoring.tasks import huey
+from openaims.oversight.reviews import services, webhooks
+from openaims.oversight.reviews.models import WebhookDelivery
+from openaims.oversight.reviews.tasks import deliver_webhook_task
+from tests.oversight.reviews.helpers import make_item, make_rule, make_settings, make_system
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "a-webhook-secret-of-some-length"
+
+
+class Receiver:
+    """An HTTP server that answers the status codes given, in turn, and keeps what it received."""
+
+    def __init__(self, codes: list[int]):
+        self.codes = list(codes)
+        self.received: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.codes.pop(0) if len(receiver.codes) > 1 else receiver.codes[0])
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/reviews"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _empty_schedule():
+    huey.flush()
+    yield
+    huey.flush()
+
+
+def _system_with_webhook(actor, url: str):
+    system = make_system(actor)
+    make_rule(actor, system)
+    make_settings(actor, system, webhook_url=url, webhook_secret=SECRET)
+    return system
+
+
+def test_a_final_decision_is_posted_signed(owner_actor, actor_of, django_capture_on_commit_callbacks):
+    with Receiver([200]) as receiver:
+        item = make_item(owner_actor, _system_with_webhook(owner_actor, receiver.url))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.review_item_decide(
+                actor=actor_of(Role.REVIEWER), item=item, action="override", outcome="approve", reason="Documented."
+            )
+    assert len(receiver.received) == 1
+    headers, body = receiver.received[0]
+    timestamp, signature = headers["x-openaims-timestamp"], headers["x-openaims-signature"]
+    assert signature.startswith("sha256=") and webhooks.verify(SECRET, timestamp, body, signature)
+    assert not webhooks.verify("another-secret-entirely", timestamp, body, signature)
+    assert not webhooks.verify(SECRET, timestamp, body + b" ", signature)
+    assert not webhooks.verify(SECRET, str(int(timestamp) - 3600), body, signature)  # a replay an hour later
+    sent = json.loads(body)
+    assert sent["review_id"] == str(item.pk) and sent["final_outcome"] == "approve" and sent["overridden"] is True
+    assert sent["decisions"][0]["reason"] == "Documented."
+    delivery = WebhookDelivery.objects.get(item=item)
+    assert (delivery.attempt, delivery.status_code, delivery.succeeded, delivery.next_retry_at) == (1, 200, True, None)
+
+
+def test_an_escalation_sends_nothing(owner_actor, actor_of, django_capture_on_commit_callbacks):
+    with Receiver([200]) as receiver:
+        item = make_item(owner_actor, _system_with_webhook(owner_actor, receiver.url))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="escalate", reason="Unsure.")
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()
+
+
+def test_failures_are_retried_with_backoff_and_logged(owner_actor, actor_of, django_capture_on_commit_callbacks):
+    with Receiver([500, 503, 200]) as receiver:
+        item = make_item(owner_actor, _system_with_webhook(owner_actor, receiver.url))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="approve")
+        first = WebhookDelivery.objects.get(item=item)
+        assert (first.status_code, first.succeeded) == (500, False) and first.next_retry_at is not None
+        scheduled = huey.scheduled()
+        assert [task.args for task in scheduled] == [(str(item.pk), 2)]
+        # The scheduler would run them after their delays; here each runs when called.
+        deliver_webhook_task.call_local(str(item.pk), 2)
+        deliver_webhook_task.call_local(str(item.pk), 3)
+    attempts = list(WebhookDelivery.objects.filter(item=item).values_list("attempt", "status_code", "succeeded"))
+    assert attempts == [(1, 500, False), (2, 503, False), (3, 200, True)]
+    bodies = [body for _, body in receiver.received]
+    assert len(set(bodies)) == 1  # the same decision each time
+    assert [webhooks.backoff_seconds(n) for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+
+
+def test_the_last_attempt_schedules_nothing_more(owner_actor, actor_of):
+    with Receiver([500]) as receiver:
+        item = make_item(owner_actor, _system_with_webhook(owner_actor, receiver.url))
+        services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="approve")
+        deliver_webhook_task.call_local(str(item.pk), webhooks.MAX_ATTEMPTS)
+    last = WebhookDelivery.objects.get(item=item)
+    assert last.attempt == webhooks.MAX_ATTEMPTS and last.next_retry_at is None and not last.succeeded
+    assert huey.scheduled() == []
+
+
+def test_no_answer_is_logged_as_an_error(owner_actor, actor_of):
+    with Receiver([200]) as receiver:
+        url = receiver.url
+    item = make_item(owner_actor, _system_with_webhook(owner_actor, url))  # the server is closed now
+    services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="approve")
+    delivery = webhooks.deliver(item.pk, 1)
+    assert delivery.status_code is None and "refused" in delivery.error.lower() and delivery.next_retry_at
+
+
+def test_a_redirect_is_a_failed_delivery(owner_actor, actor_of):
+    with Receiver([302]) as receiver:
+        item = make_item(owner_actor, _system_with_webhook(owner_actor, receiver.url))
+        services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="approve")
+        delivery = webhooks.deliver(item.pk, 1)
+    assert delivery.status_code == 302 and not delivery.succeeded and len(receiver.received) == 1
+
+
+def test_nothing_is_sent_without_a_webhook_or_before_a_decision(owner_actor):
+    item = make_item(owner_actor)
+    assert webhooks.deliver(item.pk, 1) is None
