@@ -182,3 +182,37 @@ def oversight_metrics(ai_system, start: dt.datetime | None = None, end: dt.datet
         "by_reviewer": {name: _figures(group, now) for name, group in sorted(by_reviewer.items())},
         "by_group": {name: _figures(group, now) for name, group in sorted(by_group.items())},
     }
+
+
+#: The period of the oversight figures a system card states.
+CARD_PERIOD_DAYS = 90
+
+
+def oversight_arrangements(ai_system, *, now: dt.datetime | None = None) -> list[str]:
+    """The human review arrangements of an AI system as sentences for its card: the active routing rules, the
+    service level and blind review, and the override rate of the last 90 days with its interval."""
+    sentences = [
+        f"Human review of {rule.summary} (rule “{rule.name}”)."
+        for rule in RoutingRule.objects.filter(
+            organization_id=ai_system.organization_id, ai_system=ai_system, active=True
+        ).order_by("order", "created_at")
+    ]
+    if not sentences:
+        return []
+    settings = ReviewSettings.objects.filter(organization_id=ai_system.organization_id, ai_system=ai_system).first()
+    if settings is not None:
+        sentences.append(f"Reviewers decide within {settings.hours_to_decide} hours.")
+        if settings.blind_share:
+            sentences.append(
+                f"{settings.blind_share:.0%} of reviewed decisions are shown without the AI's suggestion, to measure "
+                "automation bias."
+            )
+    now = now or timezone.now()
+    figures = oversight_metrics(ai_system, now - dt.timedelta(days=CARD_PERIOD_DAYS), now, now=now)["overall"]
+    if figures["decided"]:
+        rate, interval = figures["override_rate"], figures["override_rate_ci"]
+        sentences.append(
+            f"In the last {CARD_PERIOD_DAYS} days reviewers overrode {rate:.1%} of {figures['decided']} reviewed "
+            f"decisions (95% interval {interval[0]:.1%} to {interval[1]:.1%})."
+        )
+    return sentences

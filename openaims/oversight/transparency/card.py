@@ -186,11 +186,11 @@ _EMPTY = {
 
 
 def oversight_arrangements(ai_system: AISystem) -> list[str]:
-    """Oversight arrangements beyond the inventory's mode and automation level, one sentence each.
+    """Oversight arrangements beyond the inventory's mode and automation level, one sentence each: the review queue's
+    routing rules, service level, blind review and recent override rate."""
+    from openaims.oversight.reviews.selectors import oversight_arrangements as review_arrangements
 
-    The human review queue adds its routing rules here; until then there are none.
-    """
-    return []
+    return review_arrangements(ai_system)
 
 
 def _interval(value) -> tuple[float, float] | None:

@@ -261,3 +261,28 @@ def test_cli_card_bad_input(scorer, tmp_path, args, message):
 
 def test_card_json_is_json(scorer):
     assert json.loads(json.dumps(build_card(scorer).to_dict(), default=str))["name"] == "Credit scorer"
+
+
+def test_card_states_the_review_arrangements_and_override_rate(owner_actor):
+    from openaims.oversight.reviews.services import review_item_decide
+    from tests.oversight.reviews.helpers import make_rule, make_settings, submit
+
+    system = make_system(owner_actor)
+    assert build_card(system).oversight == []  # no routing rule: nothing claimed
+    make_rule(owner_actor, system, name="Unsure", kind="low_confidence", threshold=0.7, order=1)
+    make_rule(owner_actor, system, name="Quality sample", kind="random_sample", share=0.05, order=2)
+    make_settings(owner_actor, system, hours_to_decide=8, blind_share=0.1)
+    for number in range(4):
+        item = submit(owner_actor, system, decision_id=f"card-{number}", confidence=0.4).item
+        if item.blind:
+            continue
+        action = {"action": "override", "outcome": "approve", "reason": "Income verified."} if number == 0 else {}
+        review_item_decide(actor=owner_actor, item=item, **({"action": "approve"} | action))
+    lines = build_card(system).oversight
+    assert lines[:2] == [
+        "Human review of confidence < 0.7 (rule “Unsure”).",
+        "Human review of 5.0% of decisions (rule “Quality sample”).",
+    ]
+    assert "Reviewers decide within 8 hours." in lines
+    assert any("shown without the AI's suggestion" in line for line in lines)
+    assert any(line.startswith("In the last 90 days reviewers overrode") and "95% interval" in line for line in lines)
