@@ -82,7 +82,8 @@ class DataSource(BaseModel):
     location = models.CharField(
         max_length=1000,
         blank=True,
-        help_text="Parquet: a file or folder path on the server. PostgreSQL or Spark: a table name. Store: empty.",
+        help_text="Parquet: a file or folder path on the server. PostgreSQL: a table name. Spark: a table of the "
+        "session's catalog, or a path-based table such as parquet.`/data/logs/`. Store: empty.",
     )
     query = models.TextField(blank=True, help_text="PostgreSQL: a SELECT to read instead of a table.")
     dsn_env = models.CharField(

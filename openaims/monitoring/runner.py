@@ -112,6 +112,10 @@ def _open_source(source: DataSource, stack: ExitStack) -> _Opened:
 
     engine = SparkEngine()
     stack.callback(engine.close)
+    # Spark reads the windows' TIMESTAMP literals in the session's zone: UTC for this run, then as it was.
+    conf, key = engine.spark.conf, "spark.sql.session.timeZone"
+    stack.callback(conf.set, key, conf.get(key))
+    conf.set(key, "UTC")
     return _Opened("spark", engine.table(source.location))
 
 

@@ -37,8 +37,8 @@ def spark(tmp_path_factory) -> Iterator[object]:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.sql.warehouse.dir", str(warehouse))
-        # Windows are UTC instants: Spark reads TIMESTAMP literals in the session's zone.
-        .config("spark.sql.session.timeZone", "UTC")
+        # Not UTC: the runner reads the windows in UTC whatever the session's zone, and gives the zone back.
+        .config("spark.sql.session.timeZone", "America/New_York")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -72,7 +72,7 @@ def _pair(actor, location: str, rows: list[dict], **monitor_fields):
     )
 
 
-def test_spark_fairness_monitor_equals_duckdb(owner_actor, logs):
+def test_spark_fairness_monitor_equals_duckdb(owner_actor, logs, spark):
     rows, folder = logs
     on_store, on_spark = _pair(owner_actor, f"parquet.`{folder}`", rows)
     for start in (START, WEEK2):
@@ -84,6 +84,7 @@ def test_spark_fairness_monitor_equals_duckdb(owner_actor, logs):
         assert got.aggregates == expected.aggregates
         assert got.checks == expected.checks and got.status == expected.status
     assert got.status == "failed"  # the second week is unfair: the loop runs from Spark numbers too
+    assert spark.conf.get("spark.sql.session.timeZone") == "America/New_York"  # the session's zone given back
     assert got.alerts.filter(metric="demographic_parity_ratio").exists()
 
 

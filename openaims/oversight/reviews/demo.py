@@ -17,7 +17,7 @@ from openaims.accounts.choices import Role
 from openaims.accounts.selectors import actor_for
 from openaims.inventory.models import AISystem
 from openaims.monitoring import services as monitoring
-from openaims.monitoring.runner import last_complete_window
+from openaims.monitoring.runner import last_complete_window, run_monitor
 from openaims.oversight.reviews import services
 from openaims.oversight.reviews.models import RoutingRule
 
@@ -69,7 +69,9 @@ def load_demo_reviews(actor, members) -> int:
     count = 0
     escalated = False
     for week in range(WEEKS):
-        override_share = 0.35 if week >= WEEKS - RISING_WEEKS else 0.08
+        # Every 12th decision overridden (8%), every 3rd in the last weeks (33%): by position, not by chance, so that
+        # whichever decisions the samples route, the early weeks stay under the 20% threshold and the last ones over.
+        every = 3 if week >= WEEKS - RISING_WEEKS else 12
         for n in range(PER_WEEK):
             submitted = first_monday + dt.timedelta(weeks=week, minutes=rng.randrange(0, 7 * 24 * 60 - 48 * 60))
             result = services.review_item_submit(
@@ -95,7 +97,7 @@ def load_demo_reviews(actor, members) -> int:
                 )
                 escalated = True
             elif item.blind:
-                outcome = item.ai_output if rng.random() > override_share else other
+                outcome = other if n % every == 0 else item.ai_output
                 services.review_item_decide(
                     actor=reviewer,
                     item=item,
@@ -104,7 +106,7 @@ def load_demo_reviews(actor, members) -> int:
                     reason="Decided from the file.",
                     at=decided,
                 )
-            elif rng.random() < override_share:
+            elif n % every == 0:
                 services.review_item_decide(
                     actor=reviewer,
                     item=item,
@@ -127,12 +129,12 @@ def load_demo_reviews(actor, members) -> int:
 
 
 def _oversight_monitor(actor, system, last_start: dt.datetime) -> None:
-    """A human oversight monitor on the queue; the task runner runs it weekly (the demo's own runs are those of the
-    fairness monitor). Run it by hand over the last weeks to see the rising override rate open a nonconformity."""
+    """A human oversight monitor on the queue, run over each demo week: the rising override rate of the last weeks
+    breaches its threshold and opens a nonconformity, as fairness does; then the task runner runs it weekly."""
     source = monitoring.data_source_create(
         actor=actor, ai_system=system, name="Credit review queue", kind="reviews", description="The human reviews."
     )
-    monitoring.monitor_create(
+    monitor = monitoring.monitor_create(
         actor=actor,
         ai_system=system,
         data_source=source,
@@ -148,3 +150,5 @@ def _oversight_monitor(actor, system, last_start: dt.datetime) -> None:
         next_run_at=last_start + dt.timedelta(weeks=2),
         description="Reviewers overriding the model more than one time in five means the model or its data changed.",
     )
+    for week in range(WEEKS - 1, -1, -1):
+        run_monitor(actor=actor, monitor=monitor, window_start=last_start - dt.timedelta(weeks=week))
