@@ -95,6 +95,9 @@ def _rows(organization, systems, rules, count: int):
                 "submitted_at": submitted,
                 "due_at": submitted + dt.timedelta(hours=24),
                 "decided_at": decided,
+                "decided_by_label": f"Reviewer {n % 7}" if decided else "",
+                "seconds_to_decision": round((decided - submitted).total_seconds()) if decided else None,
+                "escalated": status == "escalated",
                 "assigned_to_id": None,
             }
         )

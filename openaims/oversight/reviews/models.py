@@ -187,6 +187,14 @@ class ReviewItem(BaseModel):
     submitted_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Kept on the item when it is decided, so that oversight metrics are aggregated by the database.
+    decided_by_label = models.CharField(
+        "decided by", max_length=300, blank=True, editable=False, help_text="Who made the final decision."
+    )
+    seconds_to_decision = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="From submission to the final decision, to the second."
+    )
+    escalated = models.BooleanField(default=False, editable=False, help_text="Sent to a second reviewer.")
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

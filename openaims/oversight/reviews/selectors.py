@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from openaims.base.context import Actor
 from openaims.base.selectors import scoped
 from openaims.metrics import wilson_interval
-from openaims.oversight.reviews.choices import OPEN_STATUSES, DecisionAction, ReviewStatus
-from openaims.oversight.reviews.models import ReviewDecision, ReviewItem, ReviewSettings, RoutingRule
+from openaims.oversight.reviews.choices import OPEN_STATUSES, ReviewStatus
+from openaims.oversight.reviews.models import ReviewItem, ReviewSettings, RoutingRule
 
 
 def _getter(filters):
@@ -92,60 +92,93 @@ def _rate(successes: int, trials: int) -> tuple[float | None, list[float] | None
     return successes / trials, list(interval) if interval else None
 
 
-def _hours(items: list[dict]) -> list[float]:
-    return sorted(
-        (i["decided_at"] - i["submitted_at"]).total_seconds() / 3600 for i in items if i["decided_at"] is not None
-    )
-
-
-def _p90(values: list[float]) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[8]
-
-
-def _figures(items: list[dict], now: dt.datetime) -> dict:
-    """The oversight figures of a set of items (each a dict of item values plus ``final_action``)."""
-    decided = [i for i in items if i["status"] == ReviewStatus.DECIDED]
-    overrides = sum(1 for i in decided if i["final_action"] == DecisionAction.OVERRIDE)
-    blind = [i for i in decided if i["blind"]]
-    agreements = sum(1 for i in blind if i["final_outcome"] == i["ai_output"])
-    open_items = [i for i in items if i["status"] in OPEN_STATUSES]
-    overdue = sum(1 for i in open_items if i["due_at"] < now)
-    decided_late = sum(1 for i in decided if i["decided_at"] > i["due_at"])
-    hours = _hours(decided)
-    override_rate, override_ci = _rate(overrides, len(decided))
-    agreement, agreement_ci = _rate(agreements, len(blind))
+def _counts(now: dt.datetime) -> dict:
+    """The counts behind the oversight figures, as aggregates the database computes."""
+    decided = Q(status=ReviewStatus.DECIDED)
+    open_items = Q(status__in=OPEN_STATUSES)
+    agreed = Q(final_outcome=F("ai_output"))
     return {
-        "items": len(items),
-        "decided": len(decided),
-        "overrides": overrides,
+        "items": Count("pk"),
+        "decided": Count("pk", filter=decided),
+        "overrides": Count("pk", filter=decided & ~agreed),
+        "escalated": Count("pk", filter=Q(escalated=True)),
+        "queue_length": Count("pk", filter=open_items),
+        "overdue": Count("pk", filter=open_items & Q(due_at__lt=now)),
+        "decided_late": Count("pk", filter=decided & Q(decided_at__gt=F("due_at"))),
+        "blind_decided": Count("pk", filter=decided & Q(blind=True)),
+        "blind_agreements": Count("pk", filter=decided & Q(blind=True) & agreed),
+    }
+
+
+def _quantile(histogram: list[tuple[int, int]], p: float) -> float | None:
+    """The ``p``-quantile of values given as sorted ``(value, count)`` pairs, interpolated linearly between order
+    statistics (``statistics.quantiles(method="inclusive")``; the median for 0.5)."""
+    total = sum(n for _, n in histogram)
+    if total == 0:
+        return None
+    position = p * (total - 1)
+    lower_rank, fraction = int(position), position - int(position)
+    lower = upper = None
+    seen = 0
+    for value, n in histogram:
+        if lower is None and lower_rank < seen + n:
+            lower = value
+        if lower_rank + 1 < seen + n:
+            upper = value
+            break
+        seen += n
+    upper = lower if upper is None else upper
+    return lower + (upper - lower) * fraction
+
+
+def _figures(counts: dict, histogram: list[tuple[int, int]]) -> dict:
+    """The oversight figures of one set of items, from its counts and the histogram of its seconds to decision."""
+    override_rate, override_ci = _rate(counts["overrides"], counts["decided"])
+    agreement, agreement_ci = _rate(counts["blind_agreements"], counts["blind_decided"])
+    median, p90 = _quantile(histogram, 0.5), _quantile(histogram, 0.9)
+    return {
+        "items": counts["items"],
+        "decided": counts["decided"],
+        "overrides": counts["overrides"],
         "override_rate": override_rate,
         "override_rate_ci": override_ci,
-        "escalated": sum(1 for i in items if i["escalated"]),
-        "median_hours_to_decision": statistics.median(hours) if hours else None,
-        "p90_hours_to_decision": _p90(hours),
-        "queue_length": len(open_items),
-        "overdue": overdue,
-        "decided_late": decided_late,
-        "overdue_share": (overdue + decided_late) / len(items) if items else None,
-        "blind_decided": len(blind),
-        "blind_agreements": agreements,
+        "escalated": counts["escalated"],
+        "median_hours_to_decision": median / 3600 if median is not None else None,
+        "p90_hours_to_decision": p90 / 3600 if p90 is not None else None,
+        "queue_length": counts["queue_length"],
+        "overdue": counts["overdue"],
+        "decided_late": counts["decided_late"],
+        "overdue_share": (counts["overdue"] + counts["decided_late"]) / counts["items"] if counts["items"] else None,
+        "blind_decided": counts["blind_decided"],
+        "blind_agreements": counts["blind_agreements"],
         "blind_agreement": agreement,
         "blind_agreement_ci": agreement_ci,
     }
 
 
+def _grouped(qs: QuerySet[ReviewItem], key, now: dt.datetime) -> dict:
+    """``{key value: figures}`` of ``qs`` grouped by the expression ``key`` (two aggregate queries)."""
+    keyed = qs.annotate(key=key)
+    counts = {row.pop("key"): row for row in keyed.values("key").annotate(**_counts(now)).order_by()}
+    histograms: dict = {}
+    decided = keyed.filter(status=ReviewStatus.DECIDED, seconds_to_decision__isnull=False)
+    minutes = ExpressionWrapper(F("seconds_to_decision") / 60, output_field=IntegerField())  # whole minutes
+    rows = decided.annotate(minute=minutes).values("key", "minute").annotate(n=Count("pk")).order_by("key", "minute")
+    for row in rows:
+        histograms.setdefault(row["key"], []).append((row["minute"] * 60, row["n"]))
+    return {value: _figures(c, histograms.get(value, [])) for value, c in counts.items()}
+
+
 def oversight_metrics(ai_system, start: dt.datetime | None = None, end: dt.datetime | None = None, *, now=None) -> dict:
     """Oversight figures of one AI system's items submitted in ``[start, end)``: overall, per reviewer, per group.
 
-    ``override_rate`` is the share of decided items whose final decision overrode the AI (Wilson 95% interval);
-    ``blind_agreement`` the share of blind decided items whose outcome equals the AI's output (automation bias shows
-    as agreement that blind reviews do not reproduce); ``overdue`` counts open items past due now, ``decided_late``
-    items decided after their due time, ``overdue_share`` both over all items. Per reviewer, the figures are those of
-    the items whose final decision they made; per group (``attribute=value`` of ``subject_groups``), of its items.
+    ``override_rate`` is the share of decided items whose final outcome differs from the AI's output (Wilson 95%
+    interval); ``blind_agreement`` the share of blind decided items whose outcome equals the AI's output (automation
+    bias shows as agreement that blind reviews do not reproduce); ``overdue`` counts open items past due now,
+    ``decided_late`` items decided after their due time, ``overdue_share`` both over all items; hours to decision are
+    counted in whole minutes. Per reviewer, the figures are those of the items whose final decision they made; per
+    group (``attribute=value`` of ``subject_groups``), of its items. The database aggregates: two queries per
+    grouping (counts, and a histogram of minutes to decision), never one row per item.
     """
     now = now or timezone.now()
     qs = ReviewItem.objects.filter(organization_id=ai_system.organization_id, ai_system=ai_system)
@@ -153,34 +186,26 @@ def oversight_metrics(ai_system, start: dt.datetime | None = None, end: dt.datet
         qs = qs.filter(submitted_at__gte=start)
     if end is not None:
         qs = qs.filter(submitted_at__lt=end)
-    fields = ("id", "status", "ai_output", "final_outcome", "blind", "submitted_at", "due_at", "decided_at")
-    items = list(qs.values(*fields, "subject_groups"))
-    by_id = {i["id"]: i for i in items}
-    for item in items:
-        item.update(final_action=None, reviewer=None, escalated=False)
-    decisions = ReviewDecision.objects.filter(item__in=qs).values_list("item_id", "action", "reviewer_label")
-    for item_id, action, reviewer in decisions.order_by("created_at"):
-        item = by_id.get(item_id)
-        if item is None:
-            continue
-        if action == DecisionAction.ESCALATE:
-            item["escalated"] = True
-        else:
-            item["final_action"], item["reviewer"] = action, reviewer
-    by_reviewer: dict[str, list[dict]] = {}
-    by_group: dict[str, list[dict]] = {}
-    for item in items:
-        if item["reviewer"]:
-            by_reviewer.setdefault(item["reviewer"], []).append(item)
-        for attribute, value in sorted((item["subject_groups"] or {}).items()):
-            by_group.setdefault(f"{attribute}={value}", []).append(item)
+    overall = _grouped(qs, Value(""), now).get("", None) or _figures({name: 0 for name in _counts(now)}, [])
+    by_reviewer = _grouped(
+        qs.filter(status=ReviewStatus.DECIDED).exclude(decided_by_label=""), F("decided_by_label"), now
+    )
+    by_group: dict[str, dict] = {}
+    attributes = sorted(
+        {name for groups in qs.order_by().values_list("subject_groups", flat=True).distinct() for name in groups or {}}
+    )
+    for attribute in attributes:
+        for value, figures in _grouped(
+            qs.filter(subject_groups__has_key=attribute), KeyTextTransform(attribute, "subject_groups"), now
+        ).items():
+            by_group[f"{attribute}={value}"] = figures
     return {
         "ai_system_id": str(ai_system.pk),
         "start": start.isoformat() if start else None,
         "end": end.isoformat() if end else None,
-        "overall": _figures(items, now),
-        "by_reviewer": {name: _figures(group, now) for name, group in sorted(by_reviewer.items())},
-        "by_group": {name: _figures(group, now) for name, group in sorted(by_group.items())},
+        "overall": overall,
+        "by_reviewer": dict(sorted(by_reviewer.items())),
+        "by_group": dict(sorted(by_group.items())),
     }
 
 

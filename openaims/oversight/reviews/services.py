@@ -310,12 +310,15 @@ def review_item_decide(
             blind=current.blind,
         )
         if recorded == DecisionAction.ESCALATE:
-            fields = {"status": ReviewStatus.ESCALATED, "assigned_to": None}
+            fields = {"status": ReviewStatus.ESCALATED, "assigned_to": None, "escalated": True}
         else:
+            decided_at = at or timezone.now()
             fields = {
                 "status": ReviewStatus.DECIDED,
                 "final_outcome": final_outcome,
-                "decided_at": at or timezone.now(),
+                "decided_at": decided_at,
+                "decided_by_label": actor.label[:300],
+                "seconds_to_decision": max(0, round((decided_at - current.submitted_at).total_seconds())),
             }
         update_record(
             current,
