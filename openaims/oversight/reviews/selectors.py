@@ -157,15 +157,24 @@ def _figures(counts: dict, histogram: list[tuple[int, int]]) -> dict:
 
 
 def _grouped(qs: QuerySet[ReviewItem], key, now: dt.datetime) -> dict:
-    """``{key value: figures}`` of ``qs`` grouped by the expression ``key`` (two aggregate queries)."""
-    keyed = qs.annotate(key=key)
-    counts = {row.pop("key"): row for row in keyed.values("key").annotate(**_counts(now)).order_by()}
+    """``{key value: figures}`` of ``qs`` grouped by the expression ``key``, from one aggregate query.
+
+    The database groups by key and whole minute to decision (none while undecided) and counts each cell; the cells
+    of a key add up to its counts, and its decided cells are the histogram its quantiles are read from.
+    """
+    minutes = ExpressionWrapper(F("seconds_to_decision") / 60, output_field=IntegerField())
+    cells = (
+        qs.annotate(key=key, minute=minutes).values("key", "minute").annotate(**_counts(now)).order_by("key", "minute")
+    )
+    counts: dict = {}
     histograms: dict = {}
-    decided = keyed.filter(status=ReviewStatus.DECIDED, seconds_to_decision__isnull=False)
-    minutes = ExpressionWrapper(F("seconds_to_decision") / 60, output_field=IntegerField())  # whole minutes
-    rows = decided.annotate(minute=minutes).values("key", "minute").annotate(n=Count("pk")).order_by("key", "minute")
-    for row in rows:
-        histograms.setdefault(row["key"], []).append((row["minute"] * 60, row["n"]))
+    for cell in cells:
+        value, minute = cell.pop("key"), cell.pop("minute")
+        total = counts.setdefault(value, dict.fromkeys(cell, 0))
+        for name, n in cell.items():
+            total[name] += n
+        if minute is not None and cell["decided"]:
+            histograms.setdefault(value, []).append((minute * 60, cell["decided"]))
     return {value: _figures(c, histograms.get(value, [])) for value, c in counts.items()}
 
 
@@ -177,8 +186,8 @@ def oversight_metrics(ai_system, start: dt.datetime | None = None, end: dt.datet
     bias shows as agreement that blind reviews do not reproduce); ``overdue`` counts open items past due now,
     ``decided_late`` items decided after their due time, ``overdue_share`` both over all items; hours to decision are
     counted in whole minutes. Per reviewer, the figures are those of the items whose final decision they made; per
-    group (``attribute=value`` of ``subject_groups``), of its items. The database aggregates: two queries per
-    grouping (counts, and a histogram of minutes to decision), never one row per item.
+    group (``attribute=value`` of ``subject_groups``), of its items. The database aggregates: one query per
+    grouping (counts per minute to decision), never one row per item.
     """
     now = now or timezone.now()
     qs = ReviewItem.objects.filter(organization_id=ai_system.organization_id, ai_system=ai_system)
