@@ -68,3 +68,26 @@ def test_concurrent_retries_make_one_item(owner_actor):
     assert ReviewItem.objects.filter(ai_system=system).count() == 1
     assert len({r.item.pk for r in results}) == 1
     assert sorted(r.created for r in results) == [False, False, False, True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_decision_requests_at_once_one_is_refused(owner_actor, actor_of):
+    """The same race through the API: two reviewers' requests at once; one 200, one 409, one decision stored."""
+    from tests.conftest import bearer_client
+
+    clients = [bearer_client(actor_of(Role.REVIEWER)), bearer_client(actor_of(Role.MANAGER))]
+    for _ in range(3):
+        item = make_item(owner_actor)
+        url = f"/api/v1/reviews/{item.pk}/decision"
+        bodies = [
+            {"action": "approve"},
+            {"action": "override", "outcome": "approve", "reason": "Documented income."},
+        ]
+
+        def post(n: int, url=url, bodies=bodies):
+            return clients[n].post(url, bodies[n], content_type="application/json").status_code
+
+        statuses, errors = _run_together(post, 2)
+        assert errors == []
+        assert sorted(statuses) == [200, 409]
+        assert ReviewDecision.objects.filter(item=item).count() == 1
