@@ -19,14 +19,14 @@ from openaims.audits.choices import (
     NonconformityStatus,
     Severity,
 )
-from openaims.base.models import BaseModel
+from openaims.base.models import BaseModel, colour_badge
 
 #: Catalog kinds a nonconformity may name: clauses (4-10), their requirements, Annex A controls.
 REQUIREMENT_KINDS = ("clause", "requirement", "control")
 
 
-def badge_html(value: str, label: str) -> str:
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_COLOURS.get(value, "grey"), label)
+#: A status badge coloured by this app's ``BADGE_COLOURS``.
+badge_html = functools.partial(colour_badge, BADGE_COLOURS)
 
 
 @functools.cache

@@ -10,13 +10,9 @@ from django.utils import timezone
 from openaims.audits.choices import CLOSED_STATUSES, ActionStatus
 from openaims.audits.models import CorrectiveAction, Nonconformity
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 
 _REFERENCE = re.compile(r"^\s*NC-?0*(\d{1,9})\s*$", re.IGNORECASE)
-
-
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
 
 
 def nonconformity_overdue_q() -> Q:
@@ -38,7 +34,7 @@ def api_nonconformities(qs: QuerySet[Nonconformity]) -> QuerySet[Nonconformity]:
 
 def filter_nonconformities(qs: QuerySet[Nonconformity], filters) -> QuerySet[Nonconformity]:
     """Search and filters; the same names in UI, API and CLI. ``q`` also finds a reference (NC-0007)."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         condition = Q(title__icontains=q) | Q(description__icontains=q)
         if match := _REFERENCE.match(q):
@@ -65,7 +61,7 @@ def corrective_actions(actor: Actor) -> QuerySet[CorrectiveAction]:
 
 
 def filter_corrective_actions(qs: QuerySet[CorrectiveAction], filters) -> QuerySet[CorrectiveAction]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(Q(description__icontains=q) | Q(root_cause__icontains=q) | Q(nonconformity__title__icontains=q))
     for name in ("status", "owner_id", "nonconformity_id"):

@@ -21,16 +21,15 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from openaims.accounts.choices import Permission, Role
-from openaims.accounts.models import Membership, Organization
+from openaims.accounts.models import Membership
 from openaims.audits.choices import CLOSED_STATUSES, ActionStatus, NonconformitySource, NonconformityStatus
 from openaims.audits.models import CorrectiveAction, Nonconformity, requirement_titles
 from openaims.base.context import Actor
 from openaims.base.models import TrailAction
-from openaims.base.services import create_record, delete_record, update_record
+from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
 
 #: Days a nonconformity raised by monitoring has to be corrected and verified (its due date; a person may change it).
 BREACH_DUE_DAYS = 30
@@ -92,17 +91,13 @@ def _normalize(fields: dict) -> dict:
     return fields
 
 
-def _lock_organization(organization: Organization) -> None:
-    """Serialise numbering (and breach handling) per organization; the unique constraint backs it up."""
-    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
-
-
 def _create_numbered(actor: Actor, **fields) -> Nonconformity:
     """Create a nonconformity with the organization's next number (NC-0001, NC-0002, ...)."""
     with transaction.atomic():
-        _lock_organization(actor.organization)
-        last = Nonconformity.objects.filter(organization=actor.organization).aggregate(n=Max("number"))["n"] or 0
-        return create_record(Nonconformity, actor=actor, number=last + 1, **fields)
+        lock_organization(actor.organization)
+        return create_record(
+            Nonconformity, actor=actor, number=next_number(Nonconformity, actor.organization), **fields
+        )
 
 
 def _locked(nonconformity: Nonconformity) -> Nonconformity:
@@ -340,7 +335,7 @@ def nonconformity_open_for_breach(*, actor: Actor, metric_run, breaches: list[di
     monitor = metric_run.monitor
     lines = [describe_breach(b) for b in breaches or []] or ["(no breach details given)"]
     with transaction.atomic():
-        _lock_organization(actor.organization)
+        lock_organization(actor.organization)
         existing = (
             Nonconformity.objects.select_for_update()
             .filter(organization=actor.organization, monitor=monitor)

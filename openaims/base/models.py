@@ -7,6 +7,7 @@ import json
 import uuid
 
 from django.db import models
+from django.utils.html import format_html
 
 
 class BaseModel(models.Model):
@@ -94,3 +95,8 @@ class TrailHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization_id} at #{self.sequence}"
+
+
+def colour_badge(colours: dict, value: str, label: str) -> str:
+    """A status badge: ``label`` in the colour ``colours`` gives ``value`` (grey when none)."""
+    return format_html('<span class="badge badge-{}">{}</span>', colours.get(value, "grey"), label)

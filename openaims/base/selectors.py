@@ -31,3 +31,8 @@ def get_scoped(model: type[M], actor: Actor, pk, queryset: models.QuerySet | Non
     if obj is None:
         raise NotFound(f"No such {model._meta.verbose_name}.")
     return obj
+
+
+def filter_getter(filters):
+    """``get(name)`` of list filters given as a dict (UI, CLI) or as a schema object (API)."""
+    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)

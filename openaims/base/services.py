@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Max
 from django.utils.text import capfirst
 
 from openaims.accounts.choices import Permission
@@ -191,3 +192,14 @@ def bulk_create_records(model: type[M], rows: Iterable[dict], *, actor: Actor) -
     """Create many records in one transaction (all or nothing), one trail event each."""
     with transaction.atomic():
         return [create_record(model, actor=actor, **row) for row in rows]
+
+
+def lock_organization(organization) -> None:
+    """Serialise writes that depend on the organization's set of records (numbering, issuing); call inside a
+    transaction. Unique constraints back it up."""
+    type(organization).objects.select_for_update().filter(pk=organization.pk).exists()
+
+
+def next_number(model: type[models.Model], organization) -> int:
+    """The organization's next ``number`` of ``model`` (1, 2, ...); call after :func:`lock_organization`."""
+    return (model._default_manager.filter(organization=organization).aggregate(n=Max("number"))["n"] or 0) + 1

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from openaims.accounts.models import Organization
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 from openaims.governance.choices import OPEN_OBJECTIVE_STATUSES, DocumentType, ScopeStatus, VersionStatus
 from openaims.governance.models import (
     AIMSRole,
@@ -21,12 +21,8 @@ from openaims.governance.models import (
 )
 
 
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
-
-
 def _search(qs: QuerySet, filters, *fields: str) -> QuerySet:
-    if q := (_getter(filters)("q") or "").strip():
+    if q := (filter_getter(filters)("q") or "").strip():
         condition = Q()
         for name in fields:
             condition |= Q(**{f"{name}__icontains": q})
@@ -45,7 +41,7 @@ def _overdue(qs: QuerySet, flag: bool | None, field: str = "next_review_date") -
 
 
 def _equal(qs: QuerySet, filters, *names: str) -> QuerySet:
-    get = _getter(filters)
+    get = filter_getter(filters)
     for name in names:
         value = get(name)
         if value not in (None, ""):
@@ -72,7 +68,7 @@ def context_issues(actor: Actor) -> QuerySet[ContextIssue]:
 def filter_context_issues(qs: QuerySet[ContextIssue], filters) -> QuerySet[ContextIssue]:
     qs = _search(qs, filters, "title", "description", "effect_on_aims")
     qs = _equal(qs, filters, "origin", "category")
-    return _overdue(qs, _getter(filters)("review_overdue"))
+    return _overdue(qs, filter_getter(filters)("review_overdue"))
 
 
 def interested_parties(actor: Actor) -> QuerySet[InterestedParty]:
@@ -82,7 +78,7 @@ def interested_parties(actor: Actor) -> QuerySet[InterestedParty]:
 def filter_interested_parties(qs: QuerySet[InterestedParty], filters) -> QuerySet[InterestedParty]:
     qs = _search(qs, filters, "name", "needs_and_expectations", "how_addressed")
     qs = _equal(qs, filters, "kind", "compliance_obligation")
-    return _overdue(qs, _getter(filters)("review_overdue"))
+    return _overdue(qs, filter_getter(filters)("review_overdue"))
 
 
 def documents(actor: Actor) -> QuerySet[Document]:
@@ -91,7 +87,7 @@ def documents(actor: Actor) -> QuerySet[Document]:
 
 
 def filter_documents(qs: QuerySet[Document], filters) -> QuerySet[Document]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     qs = _search(qs, filters, "title")
     qs = _equal(qs, filters, "document_type", "owner_id")
     if status := get("status"):
@@ -113,7 +109,7 @@ def aims_roles(actor: Actor) -> QuerySet[AIMSRole]:
 
 
 def filter_aims_roles(qs: QuerySet[AIMSRole], filters) -> QuerySet[AIMSRole]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     qs = _search(qs, filters, "name", "responsibilities", "authority")
     if holder_id := get("holder_id"):
         qs = qs.filter(holders=holder_id)
@@ -127,7 +123,7 @@ def ai_objectives(actor: Actor) -> QuerySet[AIObjective]:
 
 
 def filter_ai_objectives(qs: QuerySet[AIObjective], filters) -> QuerySet[AIObjective]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     qs = _search(qs, filters, "objective", "metric", "monitoring")
     qs = _equal(qs, filters, "status", "owner_id")
     if ai_system_id := get("ai_system_id"):
@@ -142,7 +138,7 @@ def competence_records(actor: Actor) -> QuerySet[CompetenceRecord]:
 def filter_competence_records(qs: QuerySet[CompetenceRecord], filters) -> QuerySet[CompetenceRecord]:
     qs = _search(qs, filters, "competence", "evidence_reference", "notes", "member__username")
     qs = _equal(qs, filters, "member_id")
-    return _overdue(qs, _getter(filters)("expired"), field="valid_until")
+    return _overdue(qs, filter_getter(filters)("expired"), field="valid_until")
 
 
 # --- Organization-wide reads (readiness rules, the governance index) -------------------------------------

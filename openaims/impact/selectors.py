@@ -6,13 +6,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 from openaims.impact.choices import STANDING_STATUSES, AssessmentStatus
 from openaims.impact.models import Harm, ImpactAssessment
-
-
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
 
 
 def impact_assessments(actor: Actor) -> QuerySet[ImpactAssessment]:
@@ -28,7 +24,7 @@ def blocked_q() -> Q:
 
 def filter_impact_assessments(qs: QuerySet[ImpactAssessment], filters) -> QuerySet[ImpactAssessment]:
     """Filters of the list (UI and API): ``q``, ``ai_system_id``, ``template_id``, ``status``, ``stale``, ``due``."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(Q(title__icontains=q) | Q(ai_system__name__icontains=q) | Q(conclusion__icontains=q))
     for name in ("ai_system_id", "template_id", "status"):
@@ -50,7 +46,7 @@ def harms(actor: Actor) -> QuerySet[Harm]:
 
 def filter_harms(qs: QuerySet[Harm], filters) -> QuerySet[Harm]:
     """Filters: ``q``, ``assessment_id``, ``ai_system_id``, ``min_severity``, ``linked`` (to a risk)."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(Q(description__icontains=q) | Q(affected_groups__icontains=q) | Q(mitigations__icontains=q))
     if value := get("assessment_id"):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.html import format_html
 
-from openaims.base.models import BaseModel
+from openaims.base.models import BaseModel, colour_badge
 from openaims.monitoring.choices import (
     BADGE_COLOURS,
     OPERATORS,
@@ -55,8 +55,8 @@ _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,99}$")
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
-def badge_html(value: str, label: str) -> str:
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_COLOURS.get(value, "grey"), label)
+#: A status badge coloured by this app's ``BADGE_COLOURS``.
+badge_html = functools.partial(colour_badge, BADGE_COLOURS)
 
 
 def _column_list_problem(value, name: str) -> str | None:

@@ -8,9 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from django.utils.html import format_html
 
-from openaims.base.models import BaseModel
+from openaims.base.models import BaseModel, colour_badge
 from openaims.risk import scoring
 from openaims.risk.choices import (
     BADGE_COLOURS,
@@ -22,9 +21,8 @@ from openaims.risk.choices import (
     level_above,
 )
 
-
-def badge_html(value: str, label: str) -> str:
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_COLOURS.get(value, "grey"), label)
+#: A status badge coloured by this app's ``BADGE_COLOURS``.
+badge_html = functools.partial(colour_badge, BADGE_COLOURS)
 
 
 @functools.cache

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from openaims.accounts.models import Organization
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 from openaims.risk.choices import LEVEL_RANK, OPEN_STATUSES, RiskLevel, RiskStatus, TreatmentOption
 from openaims.risk.models import Risk, RiskAction, RiskCriteria
 
@@ -22,10 +22,6 @@ REVIEWED_STATUSES = (*OPEN_STATUSES, RiskStatus.ACCEPTED)
 def criteria_for(organization: Organization) -> RiskCriteria:
     """The organization's risk criteria; the unsaved default (5×5, threshold medium) until it sets its own."""
     return RiskCriteria.objects.filter(organization=organization).first() or RiskCriteria(organization=organization)
-
-
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
 
 
 def level_q(level: str, field: str = "level") -> Q:
@@ -77,7 +73,7 @@ def api_risks(qs: QuerySet[Risk]) -> QuerySet[Risk]:
 
 def filter_risks(qs: QuerySet[Risk], filters) -> QuerySet[Risk]:
     """Search and filters; the same names in UI, API and CLI."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         condition = Q()
         for name in ("title", "description", "risk_source", "consequences"):
@@ -116,7 +112,7 @@ def risk_actions(actor: Actor) -> QuerySet[RiskAction]:
 
 
 def filter_risk_actions(qs: QuerySet[RiskAction], filters) -> QuerySet[RiskAction]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(Q(description__icontains=q) | Q(risk__title__icontains=q))
     for name in ("status", "owner_id", "risk_id"):

@@ -6,13 +6,12 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from openaims.accounts.choices import Permission, role_allows
-from openaims.accounts.models import Membership, Organization
+from openaims.accounts.models import Membership
 from openaims.base.context import Actor, system_actor
-from openaims.base.services import create_record, delete_record, update_record
+from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
 from openaims.controls.annex import annex_a_controls
 from openaims.controls.models import SoAEntry, SoAVersion
 from openaims.controls.snapshots import build_snapshot
@@ -39,11 +38,6 @@ def justification_problem(applicable: bool, justification: str) -> str | None:
     if applicable:
         return "Say which risks or obligations make this control necessary."
     return "Say why this control is excluded."
-
-
-def _lock_organization(organization: Organization) -> None:
-    """Serialise SoA writes that depend on the set of entries or versions (first access, issuing)."""
-    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
 
 
 def _check_fields(fields: dict, allowed: set[str]) -> None:
@@ -90,7 +84,7 @@ def soa_ensure_entries(*, actor: Actor) -> int:
     writer = system_actor(actor.organization, label=f"system (SoA opened by {actor.label})")
     created = 0
     with transaction.atomic():
-        _lock_organization(actor.organization)
+        lock_organization(actor.organization)
         existing = set(SoAEntry.objects.filter(organization=actor.organization).values_list("control_id", flat=True))
         for position, item in enumerate(controls):
             if item.id in existing:
@@ -206,7 +200,7 @@ def soa_issue_version(
         raise ValidationError({"approved_on": ["An approval cannot be dated in the future."]})
     soa_ensure_entries(actor=actor)
     with transaction.atomic():
-        _lock_organization(actor.organization)
+        lock_organization(actor.organization)
         entries = list(
             SoAEntry.objects.filter(organization=actor.organization)
             .select_related("owner")
@@ -218,12 +212,11 @@ def soa_issue_version(
             raise ValidationError(
                 {"justification": [f"{len(lacking)} controls have no justification yet: {', '.join(lacking)}."]}
             )
-        last = SoAVersion.objects.filter(organization=actor.organization).aggregate(n=Max("number"))["n"] or 0
         return create_record(
             SoAVersion,
             actor=actor,
             permission=Permission.APPROVE,
-            number=last + 1,
+            number=next_number(SoAVersion, actor.organization),
             snapshot=build_snapshot(entries),
             approved_by=user,
             approved_by_name=str(user),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from openaims.accounts.choices import Role
-from openaims.base.models import BaseModel
+from openaims.base.models import BaseModel, colour_badge
 from openaims.oversight.incidents.choices import (
     BADGE_COLOURS,
     COMPUTED_RULES,
@@ -22,9 +23,8 @@ from openaims.oversight.incidents.choices import (
     SeriousCategory,
 )
 
-
-def badge_html(value: str, label: str) -> str:
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_COLOURS.get(value, "grey"), label)
+#: A status badge coloured by this app's ``BADGE_COLOURS``.
+badge_html = functools.partial(colour_badge, BADGE_COLOURS)
 
 
 class Incident(BaseModel):

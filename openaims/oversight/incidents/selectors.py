@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from openaims.accounts.models import Organization
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 from openaims.inventory.choices import LifecycleStage
 from openaims.inventory.models import AISystem
 from openaims.oversight.incidents.choices import UNTRIAGED_STATUSES
@@ -24,10 +24,6 @@ from openaims.oversight.incidents.services import follow_up_hash, require_triage
 
 _INCIDENT_REFERENCE = re.compile(r"^\s*INC-?0*(\d{1,9})\s*$", re.IGNORECASE)
 _CONCERN_REFERENCE = re.compile(r"^\s*CON-?0*(\d{1,9})\s*$", re.IGNORECASE)
-
-
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
 
 
 def duty_overdue_q(prefix: str = "") -> Q:
@@ -59,7 +55,7 @@ def api_incidents(qs: QuerySet[Incident]) -> QuerySet[Incident]:
 
 def filter_incidents(qs: QuerySet[Incident], filters) -> QuerySet[Incident]:
     """Search and filters; the same names in UI and API. ``q`` also finds a reference (INC-0007)."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         condition = Q(title__icontains=q) | Q(description__icontains=q)
         if match := _INCIDENT_REFERENCE.match(q):
@@ -85,7 +81,7 @@ def notification_duties(actor: Actor) -> QuerySet[NotificationDuty]:
 
 
 def filter_notification_duties(qs: QuerySet[NotificationDuty], filters) -> QuerySet[NotificationDuty]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(Q(recipient__icontains=q) | Q(legal_basis__icontains=q) | Q(incident__title__icontains=q))
     for name in ("incident_id", "rule"):
@@ -115,7 +111,7 @@ def api_concerns(qs: QuerySet[Concern]) -> QuerySet[Concern]:
 
 
 def filter_concerns(qs: QuerySet[Concern], filters) -> QuerySet[Concern]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         condition = Q(description__icontains=q)
         if match := _CONCERN_REFERENCE.match(q):

@@ -17,8 +17,7 @@ import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
 from openaims.accounts.choices import Permission, Role
@@ -29,7 +28,7 @@ from openaims.audits.services import nonconformity_create
 from openaims.base.context import Actor, system_actor
 from openaims.base.errors import PermissionDenied
 from openaims.base.models import TrailAction
-from openaims.base.services import create_record, delete_record, update_record
+from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
 from openaims.inventory.models import AISystem
 from openaims.inventory.selectors import current_classification
 from openaims.oversight.incidents.choices import (
@@ -106,16 +105,6 @@ def _strip(fields: dict, *names: str) -> dict:
     return fields
 
 
-def _lock_organization(organization: Organization) -> None:
-    """Serialise numbering per organization; the unique constraint backs it up."""
-    Organization.objects.select_for_update().filter(pk=organization.pk).exists()
-
-
-def _next_number(model: type[models.Model], organization: Organization) -> int:
-    """The organization's next number of ``model``; call inside a transaction after :func:`_lock_organization`."""
-    return (model.objects.filter(organization=organization).aggregate(n=Max("number"))["n"] or 0) + 1
-
-
 def _not_in_future(name: str, value) -> None:
     if isinstance(value, dt.datetime) and value > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({name: ["Must not be in the future."]})
@@ -162,8 +151,8 @@ def incident_create(*, actor: Actor, **fields) -> Incident:
     _check_fields(fields, INCIDENT_FIELDS)
     fields = _normalize_incident(fields)
     with transaction.atomic():
-        _lock_organization(actor.organization)
-        number = _next_number(Incident, actor.organization)
+        lock_organization(actor.organization)
+        number = next_number(Incident, actor.organization)
         incident = create_record(Incident, actor=actor, number=number, **fields)
         seriousness = "serious incident" if incident.serious else "not a serious incident"
         _note(actor, incident, f"Recorded: {incident.get_severity_display().lower()} severity, {seriousness}.")
@@ -464,11 +453,11 @@ def concern_report(*, organization: Organization, description: str, ai_system=No
     code = secrets.token_urlsafe(18)
     actor = system_actor(organization, label=PUBLIC_FORM_LABEL, role=Role.CONTRIBUTOR)
     with transaction.atomic():
-        _lock_organization(organization)
+        lock_organization(organization)
         concern = create_record(
             Concern,
             actor=actor,
-            number=_next_number(Concern, organization),
+            number=next_number(Concern, organization),
             ai_system=system,
             description=description,
             contact=contact,

@@ -3,6 +3,7 @@ the AI decisions routed to a person, the reviewers' decisions, and the webhook d
 
 from __future__ import annotations
 
+import functools
 import math
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from openaims.base.models import BaseModel
+from openaims.base.models import BaseModel, colour_badge
 from openaims.oversight.reviews.choices import (
     BADGE_COLOURS,
     OPEN_STATUSES,
@@ -32,8 +33,8 @@ RULE_FIELDS = {
 _EMPTY = {"threshold": None, "adverse_outcomes": [], "share": None, "attribute": "", "value": ""}
 
 
-def badge_html(value: str, label: str) -> str:
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_COLOURS.get(value, "grey"), label)
+#: A status badge coloured by this app's ``BADGE_COLOURS``.
+badge_html = functools.partial(colour_badge, BADGE_COLOURS)
 
 
 def _share_problem(value) -> str | None:

@@ -9,14 +9,10 @@ from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 from openaims.metrics import wilson_interval
 from openaims.oversight.reviews.choices import OPEN_STATUSES, ReviewStatus
 from openaims.oversight.reviews.models import ReviewItem, ReviewSettings, RoutingRule
-
-
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
 
 
 def overdue_q(now: dt.datetime | None = None) -> Q:
@@ -31,7 +27,7 @@ def review_items(actor: Actor) -> QuerySet[ReviewItem]:
 
 def filter_review_items(qs: QuerySet[ReviewItem], filters) -> QuerySet[ReviewItem]:
     """Filters of the queue; the same names in UI and API: ai_system_id, status, open, overdue, blind."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if (system := get("ai_system_id")) not in (None, ""):
         qs = qs.filter(ai_system_id=system)
     if (status := get("status")) not in (None, ""):
@@ -58,7 +54,7 @@ def routing_rules(actor: Actor) -> QuerySet[RoutingRule]:
 
 
 def filter_routing_rules(qs: QuerySet[RoutingRule], filters) -> QuerySet[RoutingRule]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(name__icontains=q)
     for name in ("ai_system_id", "kind"):
@@ -74,7 +70,7 @@ def review_settings(actor: Actor) -> QuerySet[ReviewSettings]:
 
 
 def filter_review_settings(qs: QuerySet[ReviewSettings], filters) -> QuerySet[ReviewSettings]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(ai_system__name__icontains=q)
     if (value := get("ai_system_id")) not in (None, ""):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,12 +13,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from openaims.base.models import BaseModel
+from openaims.base.models import BaseModel, colour_badge
 from openaims.oversight.transparency.choices import BADGE_COLOURS, CARD_SECTIONS, FREQUENCY_MONTHS, Frequency
 
-
-def badge_html(value: str, label: str) -> str:
-    return format_html('<span class="badge badge-{}">{}</span>', BADGE_COLOURS.get(value, "grey"), label)
+#: A status badge coloured by this app's ``BADGE_COLOURS``.
+badge_html = functools.partial(colour_badge, BADGE_COLOURS)
 
 
 class CardSettings(BaseModel):

@@ -7,14 +7,10 @@ from django.utils import timezone
 
 from openaims.accounts.models import Organization
 from openaims.base.context import Actor
-from openaims.base.selectors import scoped
+from openaims.base.selectors import filter_getter, scoped
 from openaims.inventory.models import AISystem
 from openaims.oversight.transparency.card import SystemCard, build_card
 from openaims.oversight.transparency.models import PublicationSettings, ReportingObligation, ReportingRecord
-
-
-def _getter(filters):
-    return filters.get if isinstance(filters, dict) else lambda name: getattr(filters, name, None)
 
 
 def overdue_q() -> Q:
@@ -28,7 +24,7 @@ def reporting_obligations(actor: Actor) -> QuerySet[ReportingObligation]:
 
 def filter_reporting_obligations(qs: QuerySet[ReportingObligation], filters) -> QuerySet[ReportingObligation]:
     """Search and filters; the same names in UI and API."""
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(
             Q(title__icontains=q)
@@ -57,7 +53,7 @@ def reporting_records(actor: Actor) -> QuerySet[ReportingRecord]:
 
 
 def filter_reporting_records(qs: QuerySet[ReportingRecord], filters) -> QuerySet[ReportingRecord]:
-    get = _getter(filters)
+    get = filter_getter(filters)
     if q := (get("q") or "").strip():
         qs = qs.filter(Q(summary__icontains=q) | Q(obligation__title__icontains=q))
     if value := get("obligation_id"):
