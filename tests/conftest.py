@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import os
+import site
+import sys
+import sysconfig
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -20,6 +25,90 @@ def pytest_configure(config):
         url = os.environ.get("DATABASE_URL", "")
         if os.environ.get("AIMS_REQUIRE_POSTGRES") == "1" and not url.startswith("postgres"):
             raise pytest.UsageError("AIMS_REQUIRE_POSTGRES=1 but DATABASE_URL is not a PostgreSQL URL")
+
+
+# The repository must be self-contained: a test reads and writes only inside it, the temporary directories,
+# the interpreter and its packages, and the system's own files (libraries, fonts, /proc...). Anything else,
+# above all the repository's neighbours (a developer's checkout has folders beside it that a fresh clone does
+# not), fails the test. Files opened by Python are audited; native code (Chromium, WeasyPrint's libraries,
+# DuckDB) is not, and reads only its own installation and the temporary directories.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _allowed_roots() -> tuple[str, ...]:
+    home = Path.home()
+    roots = {
+        REPO_ROOT,
+        Path(tempfile.gettempdir()),
+        Path("/tmp"),
+        Path("/var/tmp"),
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.exec_prefix),
+        *(Path(p) for p in site.getsitepackages()),
+        Path(site.getusersitepackages()),
+        *(Path(p) for p in sysconfig.get_paths().values()),
+        *(Path(p) for p in ("/usr", "/etc", "/proc", "/sys", "/dev", "/lib", "/lib64", "/bin", "/sbin", "/opt")),
+        *(Path(p) for p in ("/var/cache", "/var/lib", "/run")),
+        home / ".cache",
+        home / ".config",
+        home / ".local",
+    }
+    paths = {os.path.normpath(str(root)) for root in roots}
+    paths |= {os.path.realpath(path) for path in paths}
+    return tuple(sorted(path.rstrip(os.sep) + os.sep for path in paths))
+
+
+class OutsideRepositoryError(PermissionError):
+    """A test opened a file outside the repository and the places every machine has."""
+
+
+class _OpenGuard:
+    """An audit hook on ``open``: paths outside the allowed roots are refused and remembered."""
+
+    def __init__(self) -> None:
+        self.allowed = _allowed_roots()
+        self.violations: list[str] = []
+        self.active = False
+
+    def __call__(self, event: str, args: tuple) -> None:
+        if event != "open" or not self.active:
+            return
+        path = args[0]
+        if path is None or isinstance(path, int):
+            return
+        try:
+            full = os.path.normpath(os.path.abspath(os.fsdecode(path)))
+        except (TypeError, ValueError):
+            return
+        if (full + os.sep).startswith(self.allowed):
+            return
+        self.violations.append(full)
+        raise OutsideRepositoryError(f"a test opened {full}, outside the repository: the suite must be self-contained")
+
+
+OPEN_GUARD = _OpenGuard()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _self_contained_guard():
+    """Install the audit hook once (hooks cannot be removed); it is active for the session only."""
+    if not getattr(sys, "_openaims_open_guard", False):
+        sys.addaudithook(OPEN_GUARD)
+        sys._openaims_open_guard = True
+    OPEN_GUARD.active = True
+    yield OPEN_GUARD
+    OPEN_GUARD.active = False
+
+
+@pytest.fixture(autouse=True)
+def _no_file_outside_repository(_self_contained_guard):
+    """Fail the test that opened a file outside the repository, even when the error it got was swallowed."""
+    seen = len(_self_contained_guard.violations)
+    yield
+    new = _self_contained_guard.violations[seen:]
+    if new:
+        pytest.fail(f"opened outside the repository: {', '.join(sorted(set(new)))}", pytrace=False)
 
 
 def make_member(organization, role: str, username: str | None = None) -> User:

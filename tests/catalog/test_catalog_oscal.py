@@ -1,4 +1,4 @@
-"""OSCAL import and export: fixtures, NIST's sample catalog, round trips, and schema validity via trestle."""
+"""OSCAL import and export: our own fixture catalogs, round trips, and schema validity via trestle."""
 
 import json
 import re
@@ -23,8 +23,7 @@ from openaims.catalog import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BASIC_CATALOG = REPO_ROOT / "../shared/reference/oscal/basic-catalog.json"
+SECURITY_CATALOG = FIXTURES / "security-catalog.json"
 TOKEN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 STAMP = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -185,31 +184,47 @@ def test_nested_fixture_is_itself_valid_oscal():
 
 
 @pytest.fixture(scope="module")
-def basic_catalog():
-    # shared/ lies beside every checkout, CI's included: a missing sample is a broken set-up, not a skip.
-    assert BASIC_CATALOG.exists(), f"NIST sample catalog not found at {BASIC_CATALOG.resolve()}"
-    return load_framework(BASIC_CATALOG)
+def security_catalog():
+    return load_framework(SECURITY_CATALOG)
 
 
-def test_basic_catalog_import(basic_catalog):
-    assert basic_catalog.name == "Sample Security Catalog *for Demonstration* and Testing"
-    assert basic_catalog.version == "1.1"
-    groups = [item.id for item in basic_catalog.of_kind("group")]
-    assert groups == ["s1", "s1.1", "s2", "s2.1"]
-    controls = basic_catalog.of_kind("control")
-    assert [c.id for c in controls] == ["s1.1.1", "s1.1.2", "s2.1.1", "s2.1.2"]
-    assert basic_catalog.get("s1.1.1").title == "Information security roles and responsibilities"
-    assert basic_catalog.get("s1.1.1").props == {"label": "1.1.1"}
-    assert basic_catalog.get("s1").props == {"label": "1"}
-    assert [p.id for p in basic_catalog.of_kind("parameter")] == ["s1.1.1-prm1", "s1.1.1-prm_2"]
-    assert basic_catalog.get("s1.1.1_gdn.2").parent == "s1.1.1_gdn"
-    assert basic_catalog.get("s1.1.1_inf").title == "Other information"
+def test_security_fixture_is_itself_valid_oscal():
+    catalog = Catalog.oscal_read(SECURITY_CATALOG)
+    assert catalog.back_matter is not None and len(catalog.back_matter.resources) == 1
 
 
-def test_basic_catalog_export_is_valid_and_round_trips(basic_catalog):
-    document = export_oscal_catalog(basic_catalog)
+def test_security_catalog_import(security_catalog):
+    assert security_catalog.name == "OpenAIMS sample security catalog"
+    assert security_catalog.version == "1.1"
+    assert security_catalog.publisher == "OpenAIMS test authors"
+    assert security_catalog.url == "https://example.org/catalogs/sample-security"
+    assert security_catalog.description.startswith("A small catalog written for the test suite")
+    groups = [item.id for item in security_catalog.of_kind("group")]
+    assert groups == ["ac", "ac.acct", "au", "au.rec"]
+    controls = security_catalog.of_kind("control")
+    assert [c.id for c in controls] == ["ac-1", "ac-2", "au-1", "au-2"]
+    assert security_catalog.get("ac-1").title == "Who may approve access"
+    assert security_catalog.get("ac-1").props == {"label": "AC-1", "sort-id": "ac-01"}
+    assert security_catalog.get("ac").props == {"label": "AC"}
+    assert security_catalog.get("ac.acct").parent == "ac"
+    assert security_catalog.get("au-2").props == {"label": "AU-2", "status": "withdrawn"}
+    enhancement = security_catalog.get("ac-2.1")
+    assert (enhancement.kind, enhancement.parent) == ("control-enhancement", "ac-2")
+    assert [p.id for p in security_catalog.of_kind("parameter")] == ["ac-1_prm_1", "ac-1_prm_2"]
+    choice = security_catalog.get("ac-1_prm_1")
+    assert choice.title == "lock trigger"
+    assert choice.summary.startswith("Select (one-or-more): after {{ insert: param, ac-1_prm_2 }} without input")
+    assert security_catalog.get("ac-1_gdn.2").parent == "ac-1_gdn"
+    assert security_catalog.get("ac-1_gdn.2").summary == "Approvals are kept for a year."
+    assert security_catalog.get("ac-1_inf").title == "More to read"  # a part's title from its label
+    assert security_catalog.get("ac-1_smt").props["part-name"] == "statement"
+    assert security_catalog.get("au.rec_smt").parent == "au.rec"  # a group's own part
+
+
+def test_security_catalog_export_is_valid_and_round_trips(security_catalog):
+    document = export_oscal_catalog(security_catalog)
     validated(document)
-    assert import_oscal_catalog(document) == basic_catalog
+    assert import_oscal_catalog(document) == security_catalog
 
 
 def test_our_yaml_format_imports_and_exports(tmp_path):
