@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -22,6 +25,7 @@ from openaims.base.services import create_record, delete_record, update_record
 from openaims.base.trail import record_event
 
 TOKEN_PREFIX = "aims_"
+logger = logging.getLogger(__name__)
 
 
 def organization_create(
@@ -165,12 +169,56 @@ def token_authenticate(raw: str) -> tuple[ApiToken, Membership] | None:
     membership = Membership.objects.filter(organization_id=token.organization_id, user_id=token.user_id).first()
     if membership is None:
         return None
-    now = timezone.now()
-    # Last-used time is bookkeeping, not a change of the record: no trail event, and at most once a minute.
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(seconds=60):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+    _note_token_use(token)
     return token, membership
+
+
+#: A token's last-used time is written at most this often.
+TOKEN_LAST_USED_EVERY = dt.timedelta(minutes=5)
+#: How long noting a token's use waits for a lock held by another writer (a long import, say) before giving up.
+_BOOKKEEPING_LOCK_WAIT_MS = 200
+
+
+def _note_token_use(token: ApiToken) -> None:
+    """Record when a token was last used: bookkeeping, never a reason to slow or fail the request.
+
+    No trail event (not a change of the record), at most once per ``TOKEN_LAST_USED_EVERY`` (and one attempt per
+    process in that time), in its own short transaction that waits briefly for the write lock and is skipped
+    when the database is busy: a read through the API must not fail because an import holds the lock.
+    """
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_LAST_USED_EVERY:
+        return
+    if not cache.add(f"token-used:{token.pk}", 1, timeout=int(TOKEN_LAST_USED_EVERY.total_seconds())):
+        return
+    try:
+        with _short_lock_wait(), transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{_BOOKKEEPING_LOCK_WAIT_MS}ms'")
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    except OperationalError:
+        logger.info("API token %s: last-used time not recorded, the database is busy", token.prefix)
+        return
+    token.last_used_at = now
+
+
+@contextlib.contextmanager
+def _short_lock_wait():
+    """On SQLite, wait at most ``_BOOKKEEPING_LOCK_WAIT_MS`` for the write lock inside the block (the connection's
+    own busy timeout, meant for real writes, is restored after)."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA busy_timeout = {_BOOKKEEPING_LOCK_WAIT_MS}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {previous}")
 
 
 def login_allowed(*, username: str, address: str) -> bool:

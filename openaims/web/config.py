@@ -13,6 +13,18 @@ def data_dir() -> Path:
     return Path(os.environ.get("AIMS_DATA_DIR", "var/data")).resolve()
 
 
+#: How long a SQLite statement waits for the write lock held by another connection (a long import, say).
+SQLITE_BUSY_TIMEOUT_SECONDS = 20
+#: ``Strict-Transport-Security`` max-age when served over HTTPS: one year.
+HSTS_SECONDS = 31_536_000
+
+
+def trusted_proxies() -> list[str]:
+    """``AIMS_TRUSTED_PROXIES``: addresses or networks (``10.0.0.0/8``) of the reverse proxies in front of the
+    instance, comma-separated. Only requests from them have their ``X-Forwarded-For`` read."""
+    return [p.strip() for p in os.environ.get("AIMS_TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+
 def default_database_url() -> str:
     return f"sqlite:///{Path('var/openaims.sqlite3').resolve()}"
 
@@ -34,7 +46,8 @@ def database_from_url(url: str) -> dict:
                 # so two writers queue instead of failing with "database is locked" mid-transaction.
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # Seconds a statement waits for another connection's write lock before "database is locked".
+                "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
             },
             "TEST": {"NAME": None},
         }
@@ -48,6 +61,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
+            # A kept connection is checked at the start of each request and replaced if the server dropped it
+            # (restart, failover, pg_terminate_backend), instead of failing that request with a 500.
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
     raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgres://)")
