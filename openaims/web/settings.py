@@ -129,6 +129,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 AIMS_LOGIN_MAX_FAILURES = int(os.environ.get("AIMS_LOGIN_MAX_FAILURES", "5"))
 AIMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("AIMS_LOGIN_WINDOW_SECONDS", "300"))
 AIMS_PREDICTIONS_MAX_BYTES = int(os.environ.get("AIMS_PREDICTIONS_MAX_BYTES", str(50 * 1024 * 1024)))
+# Hosts (names, addresses or CIDR networks) that outbound calls such as webhooks may reach although they resolve to
+# loopback, private or other internal addresses (openaims.policy.outbound); none by default.
+AIMS_OUTBOUND_ALLOW_HOSTS = [h.strip() for h in os.environ.get("AIMS_OUTBOUND_ALLOW_HOSTS", "").split(",") if h.strip()]
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

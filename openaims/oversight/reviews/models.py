@@ -21,6 +21,7 @@ from openaims.oversight.reviews.choices import (
     ReviewStatus,
     RuleKind,
 )
+from openaims.policy import outbound
 
 #: The fields each rule kind uses; the others must stay empty.
 RULE_FIELDS = {
@@ -151,8 +152,8 @@ class ReviewSettings(BaseModel):
             errors["hours_to_decide"] = "Must be between 1 and 8760 (a year)."
         if self.blind_share is None or not math.isfinite(self.blind_share) or not 0 <= self.blind_share <= 1:
             errors["blind_share"] = "Must be between 0 and 1."
-        if self.webhook_url and not self.webhook_url.lower().startswith(("http://", "https://")):
-            errors["webhook_url"] = "Must be an http or https URL."
+        if self.webhook_url and (problem := outbound.url_problem(self.webhook_url, resolve_name=False)):
+            errors["webhook_url"] = outbound.sentence(problem)
         if self.webhook_url and len(self.webhook_secret or "") < 16:
             errors["webhook_secret"] = "A webhook needs a secret of at least 16 characters to sign its requests."
         if errors:
@@ -292,7 +293,6 @@ class WebhookDelivery(BaseModel):
     attempt = models.PositiveSmallIntegerField()
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     succeeded = models.BooleanField(default=False)
-    error = models.CharField(max_length=1000, blank=True)
     next_retry_at = models.DateTimeField(null=True, blank=True, help_text="When the next try runs (none: last one).")
 
     class Meta:
@@ -301,8 +301,16 @@ class WebhookDelivery(BaseModel):
         ordering = ["created_at"]
 
     def __str__(self) -> str:
-        outcome = f"HTTP {self.status_code}" if self.status_code else (self.error[:60] or "no answer")
-        return f"Attempt {self.attempt}: {outcome}"
+        return f"Attempt {self.attempt}: {self.outcome}"
+
+    @property
+    def outcome(self) -> str:
+        """What the organization sees: delivered, failed with the receiver's status, or failed. Why a request got
+        no answer (refused, reset, timed out, not allowed) stays in the server's log: shown, it would map the
+        network behind the receiver."""
+        if self.succeeded:
+            return "delivered"
+        return f"failed (status {self.status_code})" if self.status_code else "failed"
 
 
 class SubmissionCounter(models.Model):

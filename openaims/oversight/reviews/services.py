@@ -40,6 +40,7 @@ from openaims.oversight.reviews.models import (
     SubmissionCounter,
 )
 from openaims.oversight.reviews.routing import Submission, first_matching, is_blind
+from openaims.policy import outbound
 
 #: Hours to decide when the AI system has no review settings.
 DEFAULT_HOURS_TO_DECIDE = 24
@@ -94,12 +95,20 @@ def _keep_secret(fields: dict, current: ReviewSettings | None = None) -> dict:
     return fields
 
 
+def _check_webhook_url(fields: dict) -> dict:
+    """The webhook URL passes the outbound policy, its host resolved now (before any lock is taken); the request
+    is checked again when it is sent."""
+    if (url := fields.get("webhook_url")) and (problem := outbound.url_problem(url)):
+        raise ValidationError({"webhook_url": [outbound.sentence(problem)]})
+    return fields
+
+
 def review_settings_create(*, actor: Actor, **fields) -> ReviewSettings:
-    return create_record(ReviewSettings, actor=actor, **_keep_secret(fields))
+    return create_record(ReviewSettings, actor=actor, **_check_webhook_url(_keep_secret(fields)))
 
 
 def review_settings_update(*, actor: Actor, review_settings: ReviewSettings, **fields) -> ReviewSettings:
-    return update_record(review_settings, actor=actor, **_keep_secret(fields, review_settings))
+    return update_record(review_settings, actor=actor, **_check_webhook_url(_keep_secret(fields, review_settings)))
 
 
 def review_settings_delete(*, actor: Actor, review_settings: ReviewSettings) -> None:

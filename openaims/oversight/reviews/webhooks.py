@@ -5,6 +5,9 @@ Each request is a POST of a JSON body with two headers: ``X-OpenAIMS-Timestamp``
 ``<timestamp>.<raw body>``. The receiver recomputes it and refuses old timestamps, so a captured request cannot be
 replayed later. A failed attempt (no answer, or not 2xx) is retried with exponential backoff, up to
 :data:`MAX_ATTEMPTS` tries; each attempt is a :class:`~openaims.oversight.reviews.models.WebhookDelivery`.
+
+Requests go through :mod:`openaims.policy.outbound`: never to internal addresses (unless allow-listed by the
+instance administrator), resolved once and pinned, redirects not followed (a 3xx is a failed attempt).
 """
 
 from __future__ import annotations
@@ -13,10 +16,9 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 from django.db import transaction
@@ -26,11 +28,14 @@ from openaims.accounts.choices import Permission
 from openaims.base.context import system_actor
 from openaims.base.services import create_record
 from openaims.oversight.reviews.models import ReviewItem, ReviewSettings, WebhookDelivery
+from openaims.policy import outbound
 
 MAX_ATTEMPTS = 5
 SIGNATURE_HEADER = "X-OpenAIMS-Signature"
 TIMESTAMP_HEADER = "X-OpenAIMS-Timestamp"
 EVENT = "review.decided"
+
+logger = logging.getLogger(__name__)
 
 
 def backoff_seconds(attempt: int) -> float:
@@ -84,26 +89,16 @@ def payload(item: ReviewItem) -> dict:
     }
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is a failed delivery: the signed body goes only to the URL the organization set."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+def _post(url: str, body: bytes, headers: dict) -> int | None:
+    """The receiver's HTTP status, or None (no answer, or the URL is not allowed now). The reason of a failure goes
+    to the server's log only: the organization sees "failed", so the log cannot probe the network behind it."""
     try:
-        with _opener.open(request, timeout=timeout_seconds()) as response:
-            return response.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code} {exc.reason}"[:1000]
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"{type(exc).__name__}: {reason}"[:1000]
+        return outbound.post(url, body, headers, timeout=timeout_seconds()).status
+    except outbound.OutboundRefused as exc:
+        logger.warning("webhook refused by the outbound policy: %s", exc)
+    except outbound.OutboundFailed as exc:
+        logger.warning("webhook failed: %s", exc.detail)
+    return None
 
 
 def deliver(item_id, attempt: int = 1) -> WebhookDelivery | None:
@@ -127,7 +122,7 @@ def deliver(item_id, attempt: int = 1) -> WebhookDelivery | None:
         "X-OpenAIMS-Event": EVENT,
         "X-OpenAIMS-Delivery": uuid.uuid4().hex,
     }
-    status, error = _post(settings.webhook_url, body, headers)
+    status = _post(settings.webhook_url, body, headers)
     succeeded = status is not None and 200 <= status < 300
     retry = not succeeded and attempt < MAX_ATTEMPTS
     next_retry_at = timezone.now() + dt.timedelta(seconds=backoff_seconds(attempt)) if retry else None
@@ -142,7 +137,6 @@ def deliver(item_id, attempt: int = 1) -> WebhookDelivery | None:
             attempt=attempt,
             status_code=status,
             succeeded=succeeded,
-            error=error if not succeeded else "",
             next_retry_at=next_retry_at,
         )
 

@@ -1,4 +1,8 @@
-"""Signed webhooks of final decisions, against a real HTTP server on 127.0.0.1 (no internet)."""
+"""Signed webhooks of final decisions, against a real HTTP server on 127.0.0.1 (no internet).
+
+The loopback receiver is allow-listed by the instance setting, as an administrator would for an internal receiver;
+without it the outbound policy refuses the address (tests/security/test_outbound.py).
+"""
 
 from __future__ import annotations
 
@@ -55,6 +59,11 @@ class Receiver:
 
 
 @pytest.fixture(autouse=True)
+def _loopback_allowed(settings):
+    settings.AIMS_OUTBOUND_ALLOW_HOSTS = ["127.0.0.1"]
+
+
+@pytest.fixture(autouse=True)
 def _empty_schedule():
     huey.flush()
     yield
@@ -87,6 +96,7 @@ def test_a_final_decision_is_posted_signed(owner_actor, actor_of, django_capture
     assert sent["decisions"][0]["reason"] == "Documented."
     delivery = WebhookDelivery.objects.get(item=item)
     assert (delivery.attempt, delivery.status_code, delivery.succeeded, delivery.next_retry_at) == (1, 200, True, None)
+    assert delivery.outcome == "delivered" and headers["host"] == receiver.url.split("/")[2]
 
 
 def test_an_escalation_sends_nothing(owner_actor, actor_of, django_capture_on_commit_callbacks):
@@ -126,13 +136,16 @@ def test_the_last_attempt_schedules_nothing_more(owner_actor, actor_of):
     assert huey.scheduled() == []
 
 
-def test_no_answer_is_logged_as_an_error(owner_actor, actor_of):
+def test_no_answer_is_a_plain_failure(owner_actor, actor_of, caplog):
     with Receiver([200]) as receiver:
         url = receiver.url
     item = make_item(owner_actor, _system_with_webhook(owner_actor, url))  # the server is closed now
     services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="approve")
-    delivery = webhooks.deliver(item.pk, 1)
-    assert delivery.status_code is None and "refused" in delivery.error.lower() and delivery.next_retry_at
+    with caplog.at_level("WARNING", logger="openaims.oversight.reviews.webhooks"):
+        delivery = webhooks.deliver(item.pk, 1)
+    assert delivery.status_code is None and not delivery.succeeded and delivery.next_retry_at
+    assert delivery.outcome == "failed"  # why (refused here) is in the server's log, not the organization's
+    assert "refused" in caplog.text.lower()
 
 
 def test_a_redirect_is_a_failed_delivery(owner_actor, actor_of):
@@ -141,6 +154,7 @@ def test_a_redirect_is_a_failed_delivery(owner_actor, actor_of):
         services.review_item_decide(actor=actor_of(Role.REVIEWER), item=item, action="approve")
         delivery = webhooks.deliver(item.pk, 1)
     assert delivery.status_code == 302 and not delivery.succeeded and len(receiver.received) == 1
+    assert delivery.outcome == "failed (status 302)"
 
 
 def test_nothing_is_sent_without_a_webhook_or_before_a_decision(owner_actor):
