@@ -4,6 +4,9 @@ from openaims.accounts.views import members
 from openaims.web import views
 from openaims.web.api import api
 
+# A database outage answers a 503 page, not a 500 (see views.server_error).
+handler500 = "openaims.web.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Count
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views import View
+from django.views import View, defaults
 from django.views.decorators.http import require_POST
 
 from openaims.accounts import services as account_services
@@ -27,12 +34,50 @@ from openaims.inventory.choices import LifecycleStage
 from openaims.inventory.models import AISystem, Dataset, ModelVersion, Supplier
 from openaims.web.forms import LoginForm, TokenForm, TrailFilterForm
 
+logger = logging.getLogger(__name__)
+
 
 def healthz(request):
-    """Liveness and database check, without login."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Whether the instance can serve, without login: 200, or 503 naming what is down (never why: no DSN, no path).
+
+    ``{"status": "ok" | "unavailable", "checks": {"database": "ok" | "down", "data_dir": "ok" | "down"}}``
+    """
+    checks = {"database": _database_check(), "data_dir": _data_dir_check()}
+    up = all(state == "ok" for state in checks.values())
+    response = JsonResponse({"status": "ok" if up else "unavailable", "checks": checks}, status=200 if up else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _database_check() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.warning("healthz: the database does not answer", exc_info=True)
+        return "down"
+    return "ok"
+
+
+def _data_dir_check() -> str:
+    """The data directory (evidence files, prediction stores) exists and can be written."""
+    directory = Path(settings.AIMS_DATA_DIR)
+    if directory.is_dir() and os.access(directory, os.W_OK | os.X_OK):
+        return "ok"
+    logger.warning("healthz: the data directory is missing or not writable")
+    return "down"
+
+
+def server_error(request):
+    """The 500 handler. A database that cannot be reached (down, restarting, dropped connections) is an outage,
+    not a bug: pages answer a plain 503 asking to try again. API answers are the API error handler's."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError) and not request.path.startswith("/api/"):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        return response
+    return defaults.server_error(request)
 
 
 def _client_address(request) -> str:
