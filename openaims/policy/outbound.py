@@ -298,8 +298,16 @@ def url_problem(url: str, *, resolve_name: bool = True) -> str | None:
 
 
 def _connect(sockaddr: tuple, timeout: float) -> socket.socket:
-    """A TCP connection to a vetted address (never to a name: nothing is resolved here)."""
-    return socket.create_connection(sockaddr[:2], timeout=timeout)
+    """A TCP connection to a vetted address (nothing is resolved here, not even the address)."""
+    family = socket.AF_INET6 if ":" in sockaddr[0] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect(sockaddr)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

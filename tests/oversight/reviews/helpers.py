@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from openaims.inventory.services import ai_system_create
 from openaims.oversight.reviews import services
@@ -43,3 +45,43 @@ def make_item(actor, system=None, **overrides):
     if not system.routing_rules.exists():
         make_rule(actor, system)
     return submit(actor, system, **overrides).item
+
+
+class Receiver:
+    """An HTTP server that answers the status codes given, in turn, and keeps what it received."""
+
+    def __init__(self, codes: list[int], headers: dict[str, str] | None = None):
+        self.codes = list(codes)
+        self.received: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(receiver.codes.pop(0) if len(receiver.codes) > 1 else receiver.codes[0])
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/reviews"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

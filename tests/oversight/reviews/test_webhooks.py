@@ -7,8 +7,6 @@ without it the outbound policy refuses the address (tests/security/test_outbound
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,45 +15,11 @@ from openaims.monitoring.tasks import huey
 from openaims.oversight.reviews import services, webhooks
 from openaims.oversight.reviews.models import WebhookDelivery
 from openaims.oversight.reviews.tasks import deliver_webhook_task
-from tests.oversight.reviews.helpers import make_item, make_rule, make_settings, make_system
+from tests.oversight.reviews.helpers import Receiver, make_item, make_rule, make_settings, make_system
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "a-webhook-secret-of-some-length"
-
-
-class Receiver:
-    """An HTTP server that answers the status codes given, in turn, and keeps what it received."""
-
-    def __init__(self, codes: list[int]):
-        self.codes = list(codes)
-        self.received: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
-                self.send_response(receiver.codes.pop(0) if len(receiver.codes) > 1 else receiver.codes[0])
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/reviews"
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(autouse=True)
