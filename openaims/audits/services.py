@@ -28,6 +28,7 @@ from openaims.accounts.models import Membership
 from openaims.audits.choices import CLOSED_STATUSES, ActionStatus, NonconformitySource, NonconformityStatus
 from openaims.audits.models import CorrectiveAction, Nonconformity, requirement_titles
 from openaims.base.context import Actor
+from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
 
@@ -101,7 +102,7 @@ def _create_numbered(actor: Actor, **fields) -> Nonconformity:
 
 
 def _locked(nonconformity: Nonconformity) -> Nonconformity:
-    return Nonconformity.objects.select_for_update().get(pk=nonconformity.pk)
+    return lock_rows(Nonconformity.objects, nonconformity.organization).get(pk=nonconformity.pk)
 
 
 def _refuse_closed(nonconformity: Nonconformity, what: str) -> None:
@@ -337,7 +338,7 @@ def nonconformity_open_for_breach(*, actor: Actor, metric_run, breaches: list[di
     with transaction.atomic():
         lock_organization(actor.organization)
         existing = (
-            Nonconformity.objects.select_for_update()
+            lock_rows(Nonconformity.objects, actor.organization)
             .filter(organization=actor.organization, monitor=monitor)
             .exclude(status__in=CLOSED_STATUSES)
             .order_by("-number")
@@ -393,7 +394,7 @@ def nonconformities_verify_by_run(*, actor: Actor, metric_run) -> list[Nonconfor
     verified = []
     with transaction.atomic():
         candidates = (
-            Nonconformity.objects.select_for_update(of=("self",))
+            lock_rows(Nonconformity.objects, actor.organization, of=("self",))
             .filter(organization=actor.organization, monitor=metric_run.monitor_id, verified_by_run__isnull=True)
             .exclude(status__in=CLOSED_STATUSES)
             .select_related("raised_by_run", "last_failing_run")
@@ -466,7 +467,7 @@ def corrective_action_update(*, actor: Actor, corrective_action: CorrectiveActio
     _check_fields(fields, ACTION_FIELDS - {"nonconformity", "nonconformity_id"})
     _check_members(actor, fields)
     with transaction.atomic():
-        current = CorrectiveAction.objects.select_for_update().get(pk=corrective_action.pk)
+        current = lock_rows(CorrectiveAction.objects, actor.organization).get(pk=corrective_action.pk)
         nc = _locked(current.nonconformity)
         _refuse_closed(nc, "its actions are kept as they were")
         updated = update_record(corrective_action, actor=actor, **_completion(fields, current))

@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
+from openaims.base.locks import lock_organization, lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.trail import diff, record_event, snapshot
 
@@ -106,6 +107,7 @@ def create_record(
     actor.require(permission)
     plain, m2m = _split_m2m(model, fields)
     with transaction.atomic():
+        lock_organization(actor.organization)  # first, before the insert (one lock order: see base.locks)
         instance = model(organization=actor.organization, **plain)
         _save_validated(instance, actor, m2m)
         after = snapshot(instance)
@@ -137,7 +139,7 @@ def update_record(
     plain, m2m = _split_m2m(type(instance), fields)
     with transaction.atomic():
         # Start from the stored row, locked, so a stale copy neither overwrites others' changes nor lies in the trail.
-        current = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        current = lock_rows(type(instance)._default_manager, actor.organization).get(pk=instance.pk)
         before = snapshot(current)
         for field in instance._meta.concrete_fields:
             if field.name not in plain:
@@ -162,6 +164,7 @@ def delete_record(instance: models.Model, *, actor: Actor, permission: str = Per
     actor.require(permission)
     _ensure_same_org(instance, actor)
     with transaction.atomic():
+        lock_organization(actor.organization)  # first, before the delete (one lock order: see base.locks)
         before = snapshot(instance)
         label = str(instance)
         pk = str(instance.pk)
@@ -192,12 +195,6 @@ def bulk_create_records(model: type[M], rows: Iterable[dict], *, actor: Actor) -
     """Create many records in one transaction (all or nothing), one trail event each."""
     with transaction.atomic():
         return [create_record(model, actor=actor, **row) for row in rows]
-
-
-def lock_organization(organization) -> None:
-    """Serialise writes that depend on the organization's set of records (numbering, issuing); call inside a
-    transaction. Unique constraints back it up."""
-    type(organization).objects.select_for_update().filter(pk=organization.pk).exists()
 
 
 def next_number(model: type[models.Model], organization) -> int:

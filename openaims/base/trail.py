@@ -14,6 +14,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from openaims.base.context import Actor, current_request_id
+from openaims.base.locks import lock_trail_head
 from openaims.base.models import TrailEvent, TrailHead
 from openaims.trail import GENESIS_HASH, ChainBreak, event_hash
 from openaims.trail.store import verify_range, verify_range_at
@@ -91,10 +92,9 @@ def record_event(
         object_id = object_id or str(instance.pk)
         object_label = object_label or str(instance)[:300]
     organization = actor.organization
-    head = TrailHead.objects.select_for_update().filter(organization=organization).first()
-    if head is None:
+    head = lock_trail_head(organization)  # the organization's lock first, then the head (one lock order)
+    if head is None:  # the first event: the organization's lock keeps a second writer from making a head too
         head = TrailHead.objects.create(organization=organization, sequence=0, hash=GENESIS_HASH)
-        head = TrailHead.objects.select_for_update().get(organization=organization)
     event = TrailEvent(
         organization=organization,
         sequence=head.sequence + 1,

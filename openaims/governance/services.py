@@ -9,6 +9,7 @@ from django.utils import timezone
 from openaims.accounts.choices import Permission
 from openaims.accounts.models import Membership
 from openaims.base.context import Actor
+from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, update_record
 from openaims.governance.choices import VERSION_TRANSITIONS, ScopeStatus, VersionStatus
@@ -88,13 +89,13 @@ def scope_statement_approve(*, actor: Actor, scope_statement: ScopeStatement) ->
     """Approve a draft: it comes into force, records who approved it and when, and supersedes the one before."""
     actor.require(Permission.APPROVE)
     with transaction.atomic():
-        scope_statement = ScopeStatement.objects.select_for_update().get(pk=scope_statement.pk)
+        scope_statement = lock_rows(ScopeStatement.objects, actor.organization).get(pk=scope_statement.pk)
         if scope_statement.status != ScopeStatus.DRAFT:
             raise ValidationError(
                 {"status": [f"Only a draft can be approved; this one is {scope_statement.get_status_display()}."]}
             )
         previous = (
-            ScopeStatement.objects.select_for_update()
+            lock_rows(ScopeStatement.objects, actor.organization)
             .filter(organization=actor.organization, status=ScopeStatus.APPROVED)
             .first()
         )
@@ -183,7 +184,7 @@ def document_version_create(*, actor: Actor, **fields) -> DocumentVersion:
     """Add a draft version. Until a version is approved, the newest version is the document's current one."""
     with transaction.atomic():
         version = create_record(DocumentVersion, actor=actor, **fields)
-        document = Document.objects.select_for_update().get(pk=version.document_id)
+        document = lock_rows(Document.objects, actor.organization).get(pk=version.document_id)
         current = document.current_version
         if current is None or current.status != VersionStatus.APPROVED:
             _set_current_version(actor, document, version, Permission.CREATE)
@@ -211,7 +212,7 @@ def document_version_transition(
     """
     actor.require(Permission.APPROVE if to_status == VersionStatus.APPROVED else Permission.CHANGE)
     with transaction.atomic():
-        version = DocumentVersion.objects.select_for_update().get(pk=document_version.pk)
+        version = lock_rows(DocumentVersion.objects, actor.organization).get(pk=document_version.pk)
         if to_status not in VERSION_TRANSITIONS.get(version.status, set()):
             target = VersionStatus(to_status).label if to_status in VersionStatus.values else to_status
             raise ValidationError(
@@ -222,7 +223,7 @@ def document_version_transition(
             return update_record(
                 version, actor=actor, action=TrailAction.TRANSITION, context={"note": note}, status=to_status
             )
-        document = Document.objects.select_for_update().get(pk=version.document_id)
+        document = lock_rows(Document.objects, actor.organization).get(pk=version.document_id)
         previous = document.versions.filter(status=VersionStatus.APPROVED).exclude(pk=version.pk).first()
         if previous is not None:
             update_record(
@@ -257,7 +258,7 @@ def document_version_delete(*, actor: Actor, document_version: DocumentVersion) 
             {"__all__": [f"An {document_version.get_status_display().lower()} version stays in the history."]}
         )
     with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document_version.document_id)
+        document = lock_rows(Document.objects, actor.organization).get(pk=document_version.document_id)
         if document.current_version_id == document_version.pk:
             successor = document.versions.exclude(pk=document_version.pk).order_by("-created_at").first()
             _set_current_version(actor, document, successor, Permission.DELETE)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
+from openaims.base.locks import lock_organization, lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, update_record
 from openaims.impact.choices import EDITABLE_STATUSES, STANDING_STATUSES, AssessmentStatus
@@ -51,7 +52,7 @@ def _clean_answers(answers) -> dict:
 
 
 def _locked(assessment: ImpactAssessment) -> ImpactAssessment:
-    return ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+    return lock_rows(ImpactAssessment.objects, assessment.organization).get(pk=assessment.pk)
 
 
 def _status_problem(assessment: ImpactAssessment, allowed: set[str], doing: str) -> None:
@@ -81,6 +82,7 @@ def impact_assessment_create(*, actor: Actor, **fields) -> ImpactAssessment:
     if template is not None:
         fields["template_version"] = template.version
     with transaction.atomic():
+        lock_organization(actor.organization)  # the revision number is the next one: one creator at a time
         system = fields.get("ai_system") or fields.get("ai_system_id")
         system_id = getattr(system, "pk", system)
         last = (
@@ -199,7 +201,7 @@ def impact_assessment_approve(*, actor: Actor, impact_assessment: ImpactAssessme
                 }
             )
         previous = (
-            ImpactAssessment.objects.select_for_update()
+            lock_rows(ImpactAssessment.objects, actor.organization)
             .filter(
                 organization=actor.organization,
                 ai_system_id=current.ai_system_id,
@@ -295,7 +297,7 @@ def mark_due_assessments(*, actor: Actor, today: dt.date | None = None) -> list[
     today = today or timezone.localdate()
     marked = []
     with transaction.atomic():
-        due = ImpactAssessment.objects.select_for_update().filter(
+        due = lock_rows(ImpactAssessment.objects, actor.organization).filter(
             organization=actor.organization, status=AssessmentStatus.APPROVED, next_review_date__lt=today
         )
         for assessment in due:
@@ -326,7 +328,7 @@ def mark_stale_for_change(*, actor: Actor, change) -> list[ImpactAssessment]:
     when = timezone.localdate().isoformat()
     reason = f"{kind}: {change.detail} ({when})."
     marked = []
-    assessments = ImpactAssessment.objects.select_for_update().filter(
+    assessments = lock_rows(ImpactAssessment.objects, actor.organization).filter(
         organization=actor.organization,
         ai_system_id=change.ai_system.pk,
         status__in=[
@@ -389,7 +391,7 @@ def harm_update(*, actor: Actor, harm: Harm, **fields) -> Harm:
             raise ValidationError({name: ["A harm stays in its assessment."]})
         fields.pop(name, None)
     with transaction.atomic():
-        current = Harm.objects.select_for_update().get(pk=harm.pk)
+        current = lock_rows(Harm.objects, actor.organization).get(pk=harm.pk)
         changed = [n for n, v in fields.items() if getattr(current, n) != v]
         if changed:
             _editable_assessment(current.assessment_id, actor)
@@ -412,7 +414,7 @@ def _on_scale(value: int, size: int) -> int:
 
 
 def _linkable_harm(actor: Actor, harm: Harm) -> Harm:
-    current = Harm.objects.select_for_update().select_related("assessment__ai_system").get(pk=harm.pk)
+    current = lock_rows(Harm.objects, actor.organization).select_related("assessment__ai_system").get(pk=harm.pk)
     if current.organization_id != actor.organization.pk:
         from openaims.base.errors import NotFound
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor, system_actor
+from openaims.base.locks import lock_rows
 from openaims.base.services import create_record, update_record
 from openaims.metrics import MetricsError, Relation, drift, fairness
 from openaims.metrics._frame import group_label
@@ -422,9 +423,12 @@ def due_monitors(now: dt.datetime | None = None):
 def run_scheduled(monitor_id, *, now: dt.datetime | None = None) -> MetricRun | None:
     """Run one due monitor as the scheduler, and move its next run time on (None if it is no longer due)."""
     now = now or timezone.now()
+    found = Monitor.objects.select_related("organization").filter(pk=monitor_id).first()
+    if found is None:
+        return None
     with transaction.atomic():
         monitor = (
-            Monitor.objects.select_for_update()
+            lock_rows(Monitor.objects, found.organization)
             .filter(pk=monitor_id, active=True, next_run_at__lte=now)
             .exclude(schedule="manual")
             .first()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from openaims.accounts.choices import Permission, Role
 from openaims.accounts.models import Membership
 from openaims.base.context import Actor
+from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, update_record
 from openaims.risk import scoring
@@ -121,7 +122,7 @@ def risk_update(*, actor: Actor, risk: Risk, **fields) -> Risk:
         if name in fields and fields[name] is None:
             raise ValidationError({name: ["Must not be empty."]})
     with transaction.atomic():
-        current = Risk.objects.select_for_update().get(pk=risk.pk)
+        current = lock_rows(Risk.objects, actor.organization).get(pk=risk.pk)
         if fields.get("status") == RiskStatus.ACCEPTED and current.status != RiskStatus.ACCEPTED:
             raise ValidationError({"status": ["Use the accept action: acceptance records who accepted and why."]})
         criteria = criteria_for(actor.organization)
@@ -179,7 +180,7 @@ def risk_accept(*, actor: Actor, risk: Risk, rationale: str = "") -> Risk:
     """The risk owner accepts the remaining risk, with a rationale; above the threshold it takes an admin or owner."""
     actor.require(Permission.CHANGE)
     with transaction.atomic():
-        current = Risk.objects.select_for_update().get(pk=risk.pk)
+        current = lock_rows(Risk.objects, actor.organization).get(pk=risk.pk)
         criteria = criteria_for(actor.organization)
         if problem := acceptance_problem(actor, current, rationale, criteria):
             raise ValidationError(problem)
@@ -279,7 +280,7 @@ def risk_criteria_update(*, actor: Actor, **fields) -> CriteriaChange:
     if unknown:
         raise ValidationError({name: ["Not a field of the risk criteria."] for name in unknown})
     with transaction.atomic():
-        existing = RiskCriteria.objects.select_for_update().filter(organization=actor.organization).first()
+        existing = lock_rows(RiskCriteria.objects, actor.organization).filter(organization=actor.organization).first()
         old = existing or RiskCriteria(organization=actor.organization)
         old_matrix, old_sizes = old.matrix, (old.likelihood_size, old.consequence_size)
         wanted = {name: fields.get(name, getattr(old, name)) for name in _CRITERIA_FIELDS}
@@ -300,7 +301,9 @@ def risk_criteria_update(*, actor: Actor, **fields) -> CriteriaChange:
         same_threshold = wanted["acceptance_threshold"] == old.acceptance_threshold
         if criteria.matrix == old_matrix and new_sizes == old_sizes and same_threshold:
             return result
-        for risk in Risk.objects.select_for_update().filter(organization=actor.organization).order_by("title"):
+        for risk in (
+            lock_rows(Risk.objects, actor.organization).filter(organization=actor.organization).order_by("title")
+        ):
             change = _rescore(actor, risk, criteria, old_sizes, new_sizes)
             result.rescored += 1
             if change is not None:

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
+from openaims.base.locks import lock_rows
 from openaims.base.services import create_record, update_record
 from openaims.controls.annex import clause_requirements
 from openaims.controls.choices import ReadinessStatus
@@ -43,7 +44,7 @@ def requirement_assessment_set(
         raise ValidationError({"evidence": ["Must be a list (an empty list for none)."]})
     with transaction.atomic():
         existing = (
-            RequirementAssessment.objects.select_for_update()
+            lock_rows(RequirementAssessment.objects, actor.organization)
             .filter(organization=actor.organization, requirement_id=requirement_id)
             .first()
         )

@@ -27,6 +27,7 @@ from openaims.audits.models import Nonconformity
 from openaims.audits.services import nonconformity_create
 from openaims.base.context import Actor, system_actor
 from openaims.base.errors import PermissionDenied
+from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
 from openaims.inventory.models import AISystem
@@ -169,7 +170,7 @@ def incident_update(*, actor: Actor, incident: Incident, **fields) -> Incident:
     fields = _normalize_incident(fields)
     try:
         with transaction.atomic():
-            current = Incident.objects.select_for_update().get(pk=incident.pk)
+            current = lock_rows(Incident.objects, actor.organization).get(pk=incident.pk)
             old_status = current.status
             moving = "status" in fields and fields["status"] != old_status
             updated = update_record(
@@ -191,7 +192,7 @@ def incident_delete(*, actor: Actor, incident: Incident) -> None:
     """Delete an incident recorded by mistake, with its timeline and duties. One with a sent notification stays."""
     actor.require(Permission.DELETE)
     with transaction.atomic():
-        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        current = lock_rows(Incident.objects, actor.organization).get(pk=incident.pk)
         if NotificationDuty.objects.filter(incident=current, sent_at__isnull=False).exists():
             raise ValidationError(
                 {"__all__": [f"{current.reference} was notified to an authority: it is kept as a record."]}
@@ -221,12 +222,18 @@ def incident_sync_duties(*, actor: Actor, incident: Incident) -> list[Notificati
     system's latest EU AI Act classification (e.g. after the system was classified again). Sent ones stay."""
     actor.require(Permission.CHANGE)
     with transaction.atomic():
-        incident = Incident.objects.select_for_update(of=("self",)).select_related("ai_system").get(pk=incident.pk)
+        incident = (
+            lock_rows(Incident.objects, actor.organization, of=("self",))
+            .select_related("ai_system")
+            .get(pk=incident.pk)
+        )
         classification = current_classification(incident.ai_system) if incident.ai_system_id else None
         wanted = {duty.rule: duty for duty in notification_deadlines(incident, classification)}
         existing = {
             duty.rule: duty
-            for duty in NotificationDuty.objects.select_for_update().filter(incident=incident, rule__in=COMPUTED_RULES)
+            for duty in lock_rows(NotificationDuty.objects, actor.organization).filter(
+                incident=incident, rule__in=COMPUTED_RULES
+            )
         }
         for rule, duty in existing.items():
             if duty.sent_at is not None:
@@ -269,7 +276,7 @@ def incident_open_nonconformity(*, actor: Actor, incident: Incident, title: str 
     """Open a nonconformity (source: incident) for what the incident shows is not fulfilled, and link it."""
     actor.require(Permission.CREATE)
     with transaction.atomic():
-        current = Incident.objects.select_for_update().get(pk=incident.pk)
+        current = lock_rows(Incident.objects, actor.organization).get(pk=incident.pk)
         major = current.serious or current.severity in (IncidentSeverity.HIGH, IncidentSeverity.CRITICAL)
         nc = nonconformity_create(
             actor=actor,
@@ -341,7 +348,7 @@ def notification_duty_update(*, actor: Actor, notification_duty: NotificationDut
     _check_fields(fields, DUTY_FIELDS - {"incident", "incident_id"})
     fields = _strip(fields, "recipient", "legal_basis", "reference", "notes")
     with transaction.atomic():
-        current = NotificationDuty.objects.select_for_update().get(pk=notification_duty.pk)
+        current = lock_rows(NotificationDuty.objects, actor.organization).get(pk=notification_duty.pk)
         changing = {k for k, v in fields.items() if k != "evidence" and getattr(current, k) != v}
         if current.computed and (decided := changing & RULE_DECIDES):
             raise ValidationError(
@@ -363,7 +370,11 @@ def notification_duty_mark_sent(
     sent_at = sent_at or timezone.now()
     _not_in_future("sent_at", sent_at)
     with transaction.atomic():
-        current = NotificationDuty.objects.select_for_update().select_related("incident").get(pk=notification_duty.pk)
+        current = (
+            lock_rows(NotificationDuty.objects, actor.organization)
+            .select_related("incident")
+            .get(pk=notification_duty.pk)
+        )
         if current.sent_at is not None:
             raise ValidationError(
                 {"sent_at": [f"Already sent on {timezone.localtime(current.sent_at):%Y-%m-%d %H:%M}."]}
@@ -387,7 +398,11 @@ def notification_duty_delete(*, actor: Actor, notification_duty: NotificationDut
     """Delete a duty a person added and has not sent. Computed duties go only when the incident's facts change."""
     actor.require(Permission.DELETE)
     with transaction.atomic():
-        current = NotificationDuty.objects.select_for_update().select_related("incident").get(pk=notification_duty.pk)
+        current = (
+            lock_rows(NotificationDuty.objects, actor.organization)
+            .select_related("incident")
+            .get(pk=notification_duty.pk)
+        )
         if current.computed:
             raise ValidationError(
                 {
@@ -489,7 +504,7 @@ def concern_reply_create(*, actor: Actor, concern: Concern, text: str) -> Concer
     if not text:
         raise ValidationError({"text": ["Required: the reply to the reporter."]})
     with transaction.atomic():
-        current = Concern.objects.select_for_update().get(pk=concern.pk)
+        current = lock_rows(Concern.objects, actor.organization).get(pk=concern.pk)
         reply = create_record(
             ConcernReply, actor=actor, permission=Permission.VIEW, concern=current, text=text, by=actor.label[:300]
         )
@@ -513,7 +528,7 @@ def concern_settings_update(*, actor: Actor, triage_role: str) -> ConcernSetting
         allowed = ", ".join(TRIAGE_ROLE_CHOICES)
         raise ValidationError({"triage_role": [f"Choose a role that may write: {allowed}."]})
     with transaction.atomic():
-        found = ConcernSettings.objects.select_for_update().filter(organization=actor.organization).first()
+        found = lock_rows(ConcernSettings.objects, actor.organization).filter(organization=actor.organization).first()
         if found is None:
             return create_record(
                 ConcernSettings, actor=actor, permission=Permission.MANAGE_MEMBERS, triage_role=triage_role

@@ -21,6 +21,7 @@ from django.utils import timezone
 from openaims.accounts.choices import Permission, Role
 from openaims.base.context import Actor
 from openaims.base.errors import NotFound
+from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, update_record
 from openaims.oversight.reviews.choices import (
@@ -293,7 +294,7 @@ def review_item_decide(
     outcome = (outcome or "").strip()
     reason = (reason or "").strip()
     with transaction.atomic():
-        current = ReviewItem.objects.select_for_update().get(pk=item.pk)
+        current = lock_rows(ReviewItem.objects, actor.organization).get(pk=item.pk)
         if current.status == ReviewStatus.DECIDED:
             raise AlreadyDecided(
                 {"status": [f"Already decided: {current.final_outcome} (at {current.decided_at:%Y-%m-%d %H:%M})."]}
@@ -352,7 +353,7 @@ def review_item_claim(*, actor: Actor, item: ReviewItem, release: bool = False) 
     if actor.user is None:
         raise ValidationError({"assigned_to": ["Only a person takes an item."]})
     with transaction.atomic():
-        current = ReviewItem.objects.select_for_update().get(pk=item.pk)
+        current = lock_rows(ReviewItem.objects, actor.organization).get(pk=item.pk)
         if not current.is_open:
             raise AlreadyDecided({"status": ["Already decided."]})
         mine = current.assigned_to_id == actor.user.pk

@@ -14,6 +14,7 @@ from openaims.accounts.choices import Permission
 from openaims.accounts.models import Membership
 from openaims.base.context import Actor
 from openaims.base.errors import NotFound
+from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, update_record
 from openaims.inventory.models import AISystem
@@ -69,7 +70,7 @@ def card_settings_update(*, actor: Actor, ai_system: AISystem, **fields) -> Card
     _check_fields(fields, CARD_SETTINGS_FIELDS)
     fields = _strip(fields, CARD_SETTINGS_FIELDS)
     with transaction.atomic():
-        current = CardSettings.objects.select_for_update().filter(ai_system=ai_system).first()
+        current = lock_rows(CardSettings.objects, actor.organization).filter(ai_system=ai_system).first()
         if current is None:
             return create_record(CardSettings, actor=actor, permission=Permission.CHANGE, ai_system=ai_system, **fields)
         return update_record(current, actor=actor, **fields)
@@ -89,7 +90,7 @@ def publication_update(
             raise ValidationError({"public_sections": [problem]})
         public_sections = [s for s in CARD_SECTIONS if s in public_sections]  # the card's order
     with transaction.atomic():
-        current = PublicationSettings.objects.select_for_update().filter(ai_system=ai_system).first()
+        current = lock_rows(PublicationSettings.objects, actor.organization).filter(ai_system=ai_system).first()
         fields: dict = {}
         if public_sections is not None:
             fields["public_sections"] = public_sections
@@ -163,7 +164,7 @@ def reporting_obligation_update(*, actor: Actor, reporting_obligation: Reporting
     fields = _strip(fields, {"title", "description", "recipient"})
     _check_owner(actor, fields)
     with transaction.atomic():
-        current = ReportingObligation.objects.select_for_update().get(pk=reporting_obligation.pk)
+        current = lock_rows(ReportingObligation.objects, actor.organization).get(pk=reporting_obligation.pk)
         sent = ReportingRecord.objects.filter(obligation=current).count()
         frequency = fields.get("frequency", current.frequency)
         first_due_date = fields.get("first_due_date", current.first_due_date)
@@ -190,7 +191,7 @@ def reporting_record_create(*, actor: Actor, **fields) -> ReportingRecord:
         fields.pop("sent_on")
     with transaction.atomic():
         record = create_record(ReportingRecord, actor=actor, **fields)
-        obligation = ReportingObligation.objects.select_for_update().get(pk=record.obligation_id)
+        obligation = lock_rows(ReportingObligation.objects, actor.organization).get(pk=record.obligation_id)
         _refresh_due(actor, obligation)
         return record
 
@@ -209,6 +210,6 @@ def reporting_record_delete(*, actor: Actor, reporting_record: ReportingRecord) 
     """Delete a record sent by mistake: its obligation is due again as before."""
     actor.require(Permission.DELETE)
     with transaction.atomic():
-        obligation = ReportingObligation.objects.select_for_update().get(pk=reporting_record.obligation_id)
+        obligation = lock_rows(ReportingObligation.objects, actor.organization).get(pk=reporting_record.obligation_id)
         delete_record(reporting_record, actor=actor)
         _refresh_due(actor, obligation)

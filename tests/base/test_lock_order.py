@@ -1,0 +1,244 @@
+"""One lock order for every write: numbered creates, edits and deletes at the same time never deadlock (PostgreSQL).
+
+Before the order was one, an edit locked the trail head and then (inserting its event, which refers to the
+organization) the organization's row, while a numbered create locked the organization's row and then the trail
+head: PostgreSQL broke the cycle by failing one of them ("deadlock detected"). Each thread here has its own
+connection; the work is bounded in operations, not in time.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import threading
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from openaims.audits import services as audit_services
+from openaims.audits.models import Nonconformity
+from openaims.base.locks import holds_organization_lock, lock_organization, lock_rows
+from openaims.base.models import TrailEvent, TrailHead
+from openaims.base.trail import verify_organization
+from openaims.impact import services as impact_services
+from openaims.impact.models import ImpactAssessment
+from openaims.inventory import services as inventory_services
+from openaims.inventory.models import AISystem
+from openaims.oversight.incidents import services as incident_services
+from openaims.oversight.incidents.models import Concern, Incident
+from openaims.risk import services as risk_services
+from openaims.risk.models import Risk
+from tests.conftest import bearer_client
+from tests.impact.conftest import complete_answers
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+
+WORKERS = 8
+ROUNDS = 10  # operations per worker
+
+
+class Writes:
+    """The writes each worker made and had acknowledged, counted as ``(object type, action)`` trail events."""
+
+    def __init__(self) -> None:
+        self.acknowledged: collections.Counter = collections.Counter()
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+
+    def ack(self, object_type: str, action: str, count: int = 1) -> None:
+        with self.lock:
+            self.acknowledged[(object_type, action)] += count
+
+    def fail(self, what: str, problem: object) -> None:
+        with self.lock:
+            self.errors.append(f"{what}: {problem}")
+
+
+def _operations(actor, systems, risks, incidents, client, writes: Writes):
+    """Every numbered create, edits of rows the workers share, and deletes; each acknowledges what it wrote."""
+    organization = actor.organization
+    counter = itertools.count(1)
+
+    def api_patch_system(worker: int) -> None:
+        system = systems[worker % len(systems)]
+        answer = client.patch(
+            f"/api/v1/systems/{system.pk}", {"purpose": f"Purpose {next(counter)}"}, content_type="application/json"
+        )
+        if answer.status_code != 200:
+            return writes.fail("PATCH /api/v1/systems", f"{answer.status_code} {answer.content[:200]!r}")
+        writes.ack("inventory.aisystem", "update")
+
+    def api_post_incident(worker: int) -> None:
+        body = {
+            "title": f"Incident {next(counter)}",
+            "description": "Wrong refusals.",
+            "ai_system_id": str(systems[0].pk),
+        }
+        answer = client.post("/api/v1/incidents", body, content_type="application/json")
+        if answer.status_code != 201:
+            return writes.fail("POST /api/v1/incidents", f"{answer.status_code} {answer.content[:200]!r}")
+        writes.ack("incidents.incident", "create")
+
+    def incident_create_and_delete(worker: int) -> None:
+        incident = incident_services.incident_create(
+            actor=actor, title=f"Incident {next(counter)}", description="Wrong refusals.", ai_system=systems[1]
+        )
+        writes.ack("incidents.incident", "create")
+        incident_services.incident_delete(actor=actor, incident=incident)
+        writes.ack("incidents.incident", "delete")
+
+    def incident_edit(worker: int) -> None:
+        incident = incidents[worker % len(incidents)]
+        incident_services.incident_update(actor=actor, incident=incident, description=f"Seen {next(counter)} times.")
+        writes.ack("incidents.incident", "update")
+
+    def concern_report(worker: int) -> None:
+        incident_services.concern_report(
+            organization=organization, description=f"Concern {next(counter)}", ai_system=systems[worker % len(systems)]
+        )
+        writes.ack("incidents.concern", "create")
+
+    def nonconformity_create(worker: int) -> None:
+        audit_services.nonconformity_create(actor=actor, title=f"Finding {next(counter)}")
+        writes.ack("audits.nonconformity", "create")
+
+    def impact_assessment_create(worker: int) -> None:
+        impact_services.impact_assessment_create(
+            actor=actor,
+            ai_system=systems[worker % len(systems)],
+            template_id="iso42005",
+            title=f"Assessment {next(counter)}",
+            answers=complete_answers("iso42005"),
+        )
+        writes.ack("impact.impactassessment", "create")
+
+    def system_edit(worker: int) -> None:
+        system = systems[(worker + 1) % len(systems)]
+        inventory_services.ai_system_update(actor=actor, ai_system=system, description=f"Edit {next(counter)}")
+        writes.ack("inventory.aisystem", "update")
+
+    def risk_edit(worker: int) -> None:
+        risk = risks[worker % len(risks)]
+        risk_services.risk_update(actor=actor, risk=risk, description=f"Edit {next(counter)}")
+        writes.ack("risk.risk", "update")
+
+    def risk_create_and_delete(worker: int) -> None:
+        risk = risk_services.risk_create(actor=actor, title=f"Risk {next(counter)}", likelihood=2, consequence=3)
+        writes.ack("risk.risk", "create")
+        risk_services.risk_delete(actor=actor, risk=risk)
+        writes.ack("risk.risk", "delete")
+
+    return [
+        api_patch_system,
+        api_post_incident,
+        incident_create_and_delete,
+        incident_edit,
+        concern_report,
+        nonconformity_create,
+        impact_assessment_create,
+        system_edit,
+        risk_edit,
+        risk_create_and_delete,
+    ]
+
+
+def _event_kinds(organization) -> collections.Counter:
+    return collections.Counter(
+        TrailEvent.objects.filter(organization=organization).values_list("object_type", "action")
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_numbered_creates_edits_and_deletes_at_once_never_deadlock(owner_actor):
+    organization = owner_actor.organization
+    systems = [
+        inventory_services.ai_system_create(
+            actor=owner_actor, name=f"Scorer {n}", purpose="Scores loans.", in_scope=True
+        )
+        for n in range(3)
+    ]
+    risks = [
+        risk_services.risk_create(actor=owner_actor, title=f"Shared risk {n}", likelihood=3, consequence=3)
+        for n in range(2)
+    ]
+    incidents = [
+        incident_services.incident_create(actor=owner_actor, title=f"Shared {n}", description="Seen.") for n in range(2)
+    ]
+    before = collections.Counter(
+        TrailEvent.objects.filter(organization=organization).values_list("object_type", "action")
+    )
+    clients = [bearer_client(owner_actor) for _ in range(WORKERS)]
+    writes = Writes()
+    barrier = threading.Barrier(WORKERS)
+
+    def work(worker: int) -> None:
+        operations = _operations(owner_actor, systems, risks, incidents, clients[worker], writes)
+        try:
+            barrier.wait()
+            for round_ in range(ROUNDS):
+                operation = operations[(worker + round_) % len(operations)]
+                try:
+                    operation(worker)
+                except Exception as exc:  # a deadlock, or anything else: reported below, the worker goes on
+                    writes.fail(operation.__name__, repr(exc)[:300])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(worker,)) for worker in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert writes.errors == []
+    after = collections.Counter(
+        TrailEvent.objects.filter(organization=organization).values_list("object_type", "action")
+    )
+    for kind, count in writes.acknowledged.items():
+        assert after[kind] - before[kind] == count, kind
+    count, broken = verify_organization(organization)
+    assert broken is None
+    assert count == TrailHead.objects.get(organization=organization).sequence == sum(after.values())
+    # Numbers stay gap-free and revisions distinct under the same load.
+    for model in (Incident, Concern, Nonconformity):
+        numbers = sorted(model.objects.filter(organization=organization).values_list("number", flat=True))
+        assert len(numbers) == len(set(numbers)), model
+    concerns = Concern.objects.filter(organization=organization).values_list("number", flat=True)
+    assert sorted(concerns) == list(range(1, writes.acknowledged[("incidents.concern", "create")] + 1))
+    findings = Nonconformity.objects.filter(organization=organization).values_list("number", flat=True)
+    assert sorted(findings) == list(range(1, writes.acknowledged[("audits.nonconformity", "create")] + 1))
+    revisions = ImpactAssessment.objects.filter(organization=organization).values_list("ai_system_id", "revision")
+    assert len(revisions) == len(set(revisions)) == writes.acknowledged[("impact.impactassessment", "create")]
+    assert Risk.objects.filter(organization=organization).count() == len(risks)
+    assert AISystem.objects.filter(organization=organization).count() == len(systems)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_organization_lock_is_taken_once_per_transaction_and_released_with_it(owner_actor):
+    organization = owner_actor.organization
+    with transaction.atomic():
+        assert not holds_organization_lock(organization)
+        lock_organization(organization)
+        assert holds_organization_lock(organization)
+        with CaptureQueriesContext(connection) as queries:
+            lock_organization(organization)
+            list(lock_rows(Risk.objects, organization))
+        assert len(queries) == 1  # the rows only: the organization's lock is held already
+        try:
+            with transaction.atomic():
+                lock_organization(organization)  # held from the outer block: stays held
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        assert holds_organization_lock(organization)
+    assert not holds_organization_lock(organization)
+    with transaction.atomic():
+        assert not holds_organization_lock(organization)  # a new transaction asks again
+        try:
+            with transaction.atomic():
+                lock_organization(organization)
+                raise RuntimeError("roll the savepoint back")
+        except RuntimeError:
+            pass
+        assert not holds_organization_lock(organization)  # released with the savepoint it was taken in
