@@ -20,7 +20,7 @@ from openaims.oversight.transparency.demo import load_demo_transparency
 from openaims.risk.demo import load_demo_risks
 
 DEMO_SLUG = "demo"
-DEMO_PASSWORD = "openaims-demo"
+DEMO_PASSWORD = "northwind-demo"
 DEMO_USERS = [
     ("demo@openaims.local", Role.OWNER),
     ("maria.manager@openaims.local", Role.MANAGER),

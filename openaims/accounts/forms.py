@@ -19,7 +19,10 @@ class MemberInviteForm(forms.Form):
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput,
-        help_text="Only for a new user: their first password (at least 8 characters).",
+        help_text=(
+            "Only for a new user: their first password: at least 8 characters, not only digits, not a common "
+            "password, not like their name or e-mail address."
+        ),
     )
 
     def __init__(self, *args, actor, **kwargs):

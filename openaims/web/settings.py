@@ -96,8 +96,13 @@ PASSWORD_HASHERS = (
     else ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 )
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "email", "first_name", "last_name")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -123,11 +128,21 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 AIMS_DATA_DIR = config.data_dir()
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("AIMS_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Uploads larger than that spill to a file: inside the data directory (swept of leftovers), not the system's /tmp.
+FILE_UPLOAD_TEMP_DIR = str(AIMS_DATA_DIR / "tmp")
+with contextlib.suppress(OSError):
+    Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
-# Login rate limit: at most this many failures per (username, address) within the window.
+# Sign-in throttle: after AIMS_LOGIN_MAX_FAILURES failures of one username from one address, that pair waits
+# 2, 4, 8... seconds (at most AIMS_LOGIN_MAX_DELAY_SECONDS) between attempts; an address that failed for
+# AIMS_LOGIN_ADDRESS_MAX_USERNAMES different usernames waits too. Failures older than the window are forgotten.
 AIMS_LOGIN_MAX_FAILURES = int(os.environ.get("AIMS_LOGIN_MAX_FAILURES", "5"))
-AIMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("AIMS_LOGIN_WINDOW_SECONDS", "300"))
+AIMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("AIMS_LOGIN_WINDOW_SECONDS", "3600"))
+AIMS_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("AIMS_LOGIN_MAX_DELAY_SECONDS", "900"))
+AIMS_LOGIN_ADDRESS_MAX_USERNAMES = int(os.environ.get("AIMS_LOGIN_ADDRESS_MAX_USERNAMES", "30"))
+# The reverse proxies whose X-Forwarded-For names the client (addresses or networks); none by default.
+AIMS_TRUSTED_PROXIES = config.trusted_proxies()
 AIMS_PREDICTIONS_MAX_BYTES = int(os.environ.get("AIMS_PREDICTIONS_MAX_BYTES", str(50 * 1024 * 1024)))
 # Hosts (names, addresses or CIDR networks) that outbound calls such as webhooks may reach although they resolve to
 # loopback, private or other internal addresses (openaims.policy.outbound); none by default.
@@ -136,12 +151,16 @@ AIMS_OUTBOUND_ALLOW_HOSTS = [h.strip() for h in os.environ.get("AIMS_OUTBOUND_AL
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-_https = os.environ.get("AIMS_HTTPS", "0") == "1"
-SESSION_COOKIE_SECURE = _https
-CSRF_COOKIE_SECURE = _https
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# AIMS_HTTPS=1 (served over TLS, usually by a proxy): secure cookies, the proxy's X-Forwarded-Proto trusted, and
+# Strict-Transport-Security for a year, subdomains included.
+_https = os.environ.get("AIMS_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+SECURE_HSTS_SECONDS = config.HSTS_SECONDS if _https else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 if _https:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
