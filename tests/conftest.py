@@ -59,6 +59,10 @@ def _allowed_roots() -> tuple[str, ...]:
     return tuple(sorted(path.rstrip(os.sep) + os.sep for path in paths))
 
 
+#: Files of the user's home that libraries read when present (pdb under doctest reads its rc file).
+ALLOWED_HOME_FILES = frozenset(os.path.join(os.path.expanduser("~"), name) for name in (".pdbrc", ".netrc"))
+
+
 class OutsideRepositoryError(PermissionError):
     """A test opened a file outside the repository and the places every machine has."""
 
@@ -81,7 +85,7 @@ class _OpenGuard:
             full = os.path.normpath(os.path.abspath(os.fsdecode(path)))
         except (TypeError, ValueError):
             return
-        if (full + os.sep).startswith(self.allowed):
+        if (full + os.sep).startswith(self.allowed) or full in ALLOWED_HOME_FILES:
             return
         self.violations.append(full)
         raise OutsideRepositoryError(f"a test opened {full}, outside the repository: the suite must be self-contained")

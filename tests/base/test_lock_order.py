@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import collections
 import itertools
+import re
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection, connections, transaction
@@ -32,7 +34,8 @@ from openaims.risk.models import Risk
 from tests.conftest import bearer_client
 from tests.impact.conftest import complete_answers
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)")
+postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks (PostgreSQL)")
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 WORKERS = 8
 ROUNDS = 10  # operations per worker
@@ -149,6 +152,7 @@ def _event_kinds(organization) -> collections.Counter:
     )
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_numbered_creates_edits_and_deletes_at_once_never_deadlock(owner_actor):
     organization = owner_actor.organization
@@ -214,6 +218,7 @@ def test_numbered_creates_edits_and_deletes_at_once_never_deadlock(owner_actor):
     assert AISystem.objects.filter(organization=organization).count() == len(systems)
 
 
+@postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_the_organization_lock_is_taken_once_per_transaction_and_released_with_it(owner_actor):
     organization = owner_actor.organization
@@ -242,3 +247,16 @@ def test_the_organization_lock_is_taken_once_per_transaction_and_released_with_i
         except RuntimeError:
             pass
         assert not holds_organization_lock(organization)  # released with the savepoint it was taken in
+
+
+def test_rows_are_locked_only_through_the_helper():
+    """``select_for_update`` is called in ``openaims/base/locks.py`` only: every other lock goes through it."""
+    calls = re.compile(r"\.select_for_update\(")
+    found = [
+        f"{path.relative_to(REPO_ROOT)}:{number}"
+        for path in sorted((REPO_ROOT / "openaims").rglob("*.py"))
+        if path.relative_to(REPO_ROOT).as_posix() != "openaims/base/locks.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if calls.search(line)
+    ]
+    assert found == []
