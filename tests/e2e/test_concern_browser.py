@@ -11,6 +11,7 @@ from openaims.accounts.selectors import actor_for
 from openaims.inventory.services import ai_system_create
 from openaims.oversight.incidents import services
 from openaims.oversight.incidents.models import Concern
+from openaims.oversight.transparency.services import publication_publish
 from tests.conftest import make_organization
 
 pytestmark = [pytest.mark.e2e]
@@ -22,13 +23,18 @@ def test_a_concern_is_raised_anonymously_and_followed_up_with_its_code(live_serv
     page, _ = watched_page
     organization = make_organization("Acme AI", "acme")
     owner = actor_for(User.objects.get(username="owner-acme@example.org"), organization)
-    ai_system_create(actor=owner, name="Loan assistant", purpose="Answers questions about loan applications.")
+    assistant = ai_system_create(
+        actor=owner, name="Loan assistant", purpose="Answers questions about loan applications."
+    )
+    publication_publish(actor=owner, ai_system=assistant, public_sections=["purpose"])  # the form lists published ones
+    ai_system_create(actor=owner, name="Internal triage model", purpose="Sorts internal tickets.")
 
     assert page.goto(f"{live_server.url}/trust/no-such-organization/concerns/new/").status == 404
     response = page.goto(f"{live_server.url}/trust/acme/concerns/new/")
     assert response is not None and response.status == 200
     expect(page.get_by_role("heading", name="Raise a concern about an AI system")).to_be_visible()
     assert page.evaluate("document.scripts.length") == 0
+    assert "Internal triage model" not in page.content()  # not published: not offered
 
     # Submitting without a description changes nothing and names the field.
     page.get_by_role("button", name="Send the concern").click()

@@ -23,6 +23,7 @@ from openaims.oversight.incidents.models import Concern, Incident, NotificationD
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 #: The choice on the public form for a concern about no listed system.
 OTHER_SYSTEM = "other"
+OTHER_SYSTEM_LABEL = "Another system / not sure"
 
 
 def _choices(label: str, choices) -> list:
@@ -196,7 +197,15 @@ class ConcernSettingsForm(forms.Form):
 class ConcernReportForm(forms.Form):
     """The public form: which AI system, the concern, and a contact only if the reporter wants to give one."""
 
-    ai_system = forms.ChoiceField(label="AI system")
+    ai_system = forms.ChoiceField(
+        label="AI system",
+        help_text="The systems listed are those the organization describes publicly; choose "
+        f"“{OTHER_SYSTEM_LABEL.lower()}” for any other.",
+        error_messages={
+            "required": f"Choose the AI system, or “{OTHER_SYSTEM_LABEL.lower()}”.",
+            "invalid_choice": f"Choose one of the listed AI systems, or “{OTHER_SYSTEM_LABEL.lower()}”.",
+        },
+    )
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         max_length=services.MAX_CONCERN_LENGTH,
@@ -212,10 +221,13 @@ class ConcernReportForm(forms.Form):
     )
 
     def __init__(self, *args, systems, **kwargs):
+        """``systems``: the published systems only (:func:`~openaims.oversight.incidents.selectors.reportable_systems`);
+        nothing is chosen until the reporter chooses."""
         super().__init__(*args, **kwargs)
         self.fields["ai_system"].choices = [
+            ("", "Choose…"),
             *((str(pk), name) for pk, name in systems.values_list("pk", "name")),
-            (OTHER_SYSTEM, "Other or unknown"),
+            (OTHER_SYSTEM, OTHER_SYSTEM_LABEL),
         ]
 
     def clean(self):

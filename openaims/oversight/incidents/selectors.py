@@ -128,12 +128,12 @@ def untriaged_concerns_of(organization: Organization) -> QuerySet[Concern]:
 
 
 def reportable_systems(organization: Organization) -> QuerySet[AISystem]:
-    """The AI systems a member of the public may name in a concern: in scope and not retired."""
-    return (
-        AISystem.objects.filter(organization=organization, in_scope=True)
-        .exclude(lifecycle_stage=LifecycleStage.RETIRED)
-        .order_by("name")
-    )
+    """The AI systems a member of the public may name in a concern: those on the organization's public trust page
+    (published) that are in scope and not retired. An unpublished system (an idea, an internal tool) stays unknown
+    to the public."""
+    from openaims.oversight.transparency.selectors import published_systems
+
+    return published_systems(organization).filter(in_scope=True).exclude(lifecycle_stage=LifecycleStage.RETIRED)
 
 
 def concern_by_code(organization: Organization, code: str) -> Concern | None:

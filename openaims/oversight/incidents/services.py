@@ -462,7 +462,7 @@ def concern_report(*, organization: Organization, description: str, ai_system=No
         pk = getattr(ai_system, "pk", ai_system)
         system = AISystem.objects.filter(organization=organization, in_scope=True, pk=pk).first()
         if system is None:
-            errors["ai_system"] = ["Choose one of the listed AI systems, or “other or unknown”."]
+            errors["ai_system"] = ["Choose one of the listed AI systems, or “another system / not sure”."]
     if errors:
         raise ValidationError(errors)
     code = secrets.token_urlsafe(18)

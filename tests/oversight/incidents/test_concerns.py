@@ -15,6 +15,7 @@ from openaims.base.errors import PermissionDenied
 from openaims.base.models import TrailEvent
 from openaims.oversight.incidents import services
 from openaims.oversight.incidents.models import Concern, ConcernReply
+from openaims.oversight.transparency.services import publication_publish
 from tests.oversight.incidents.helpers import make_incident, make_system
 
 ADDRESS = "203.0.113.77"
@@ -47,14 +48,23 @@ def _code(response) -> str:
     return re.search(r'id="follow-up-code">([^<]+)<', response.content.decode()).group(1)
 
 
-def test_form_lists_only_in_scope_systems_and_has_no_scripts(owner_actor, other_actor):
-    shown = make_system(owner_actor, tier=None)
+def _published(actor, **fields):
+    system = make_system(actor, tier=None, **fields)
+    publication_publish(actor=actor, ai_system=system, public_sections=["purpose"])
+    return system
+
+
+def test_form_lists_only_published_systems_and_has_no_scripts(owner_actor, other_actor):
+    shown = _published(owner_actor)
+    unpublished = make_system(owner_actor, tier=None)
     hidden = make_system(owner_actor, tier=None, in_scope=False, scope_reason="Internal tool.")
-    theirs = make_system(other_actor, tier=None)
+    theirs = _published(other_actor)
     response = Client().get(report_url(), REMOTE_ADDR=ADDRESS)
     page = response.content.decode()
     assert response.status_code == 200
-    assert shown.name in page and hidden.name not in page and theirs.name not in page and "Other or unknown" in page
+    assert shown.name in page and "Another system / not sure" in page
+    assert unpublished.name not in page and hidden.name not in page and theirs.name not in page
+    assert not re.search(r'<option value="[^"]+" selected', page)  # nothing is chosen for the reporter
     assert "<script" not in page and "csrfmiddlewaretoken" in page
     assert "script-src 'self'" in response["Content-Security-Policy"]
     assert response["Cache-Control"] == "no-store"
@@ -72,7 +82,7 @@ def test_csrf_is_enforced(org):
 
 
 def test_report_stores_nothing_identifying_even_when_signed_in(ui_as, members, owner_actor):
-    system = make_system(owner_actor, tier=None)
+    system = _published(owner_actor)
     client = ui_as(Role.VIEWER)  # a signed-in member reporting is still anonymous
     before = TrailEvent.objects.count()
     response = _report(client, system=system.pk)
@@ -102,7 +112,7 @@ def test_contact_only_when_given_and_kept_out_of_the_trail(org):
 
 
 def test_bad_input_names_the_field_and_stores_nothing(owner_actor, other_actor):
-    theirs = make_system(other_actor, tier=None)
+    theirs = _published(other_actor)
     response = _report(Client(), system=theirs.pk)
     assert response.status_code == 422 and not Concern.objects.exists()
     response = _report(Client(), description="  ")
