@@ -81,11 +81,17 @@ class ApiToken(BaseModel):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, kept for the rate limit (not a domain record: no trail)."""
+    """A failed sign-in, kept for the sign-in throttle by (username, address) (not a domain record: no trail)."""
 
     username = models.CharField(max_length=150, db_index=True)
     address = models.CharField(max_length=64)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["username", "address", "at"], name="loginfailure_pair_at"),
+            models.Index(fields=["address", "at"], name="loginfailure_address_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M}"

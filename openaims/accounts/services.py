@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import math
 import secrets
 
 from django.conf import settings
@@ -221,21 +222,51 @@ def _short_lock_wait():
             cursor.execute(f"PRAGMA busy_timeout = {previous}")
 
 
-def login_allowed(*, username: str, address: str) -> bool:
-    """False while a username or an address has too many recent failed sign-ins."""
-    since = timezone.now() - dt.timedelta(seconds=settings.AIMS_LOGIN_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    limit = settings.AIMS_LOGIN_MAX_FAILURES
-    return (
-        recent.filter(username=username.lower()[:150]).count() < limit
-        and recent.filter(address=address[:64]).count() < limit * 4
-    )
+def _login_name(username: str) -> str:
+    return username.strip().lower()[:150]
+
+
+def _wait_after(last_failure: dt.datetime, over_limit: int, now: dt.datetime) -> int:
+    """Whole seconds left of the delay that ``over_limit`` failures past the limit impose: 2, 4, 8... capped."""
+    delay = min(2**over_limit, settings.AIMS_LOGIN_MAX_DELAY_SECONDS)
+    left = (last_failure + dt.timedelta(seconds=delay) - now).total_seconds()
+    return max(0, math.ceil(left))
+
+
+def login_wait(*, username: str, address: str) -> int:
+    """Seconds before ``username`` may try to sign in again from ``address`` (0: now).
+
+    Failures count per (username, address) pair: a stranger guessing wrong elsewhere never delays the owner, and
+    one person's typos never delay their colleagues behind the same proxy. After ``AIMS_LOGIN_MAX_FAILURES``
+    failures of a pair, each further one doubles the pair's wait (2, 4, 8... seconds, at most
+    ``AIMS_LOGIN_MAX_DELAY_SECONDS``). An address that failed for ``AIMS_LOGIN_ADDRESS_MAX_USERNAMES`` different
+    usernames (someone trying many accounts) waits the same way for each further username. Failures older than
+    ``AIMS_LOGIN_WINDOW_SECONDS`` are forgotten.
+    """
+    now = timezone.now()
+    recent = LoginFailure.objects.filter(at__gte=now - dt.timedelta(seconds=settings.AIMS_LOGIN_WINDOW_SECONDS))
+    address = address[:64]
+    pair = recent.filter(username=_login_name(username), address=address)
+    wait = 0
+    failures = pair.count()
+    if failures >= settings.AIMS_LOGIN_MAX_FAILURES:
+        last = pair.order_by("-at").values_list("at", flat=True).first()
+        wait = _wait_after(last, failures - settings.AIMS_LOGIN_MAX_FAILURES + 1, now)
+    from_address = recent.filter(address=address)
+    usernames = from_address.values("username").distinct().count()
+    if usernames >= settings.AIMS_LOGIN_ADDRESS_MAX_USERNAMES:
+        last = from_address.order_by("-at").values_list("at", flat=True).first()
+        wait = max(wait, _wait_after(last, usernames - settings.AIMS_LOGIN_ADDRESS_MAX_USERNAMES + 1, now))
+    return wait
 
 
 def login_failed(*, username: str, address: str) -> None:
-    LoginFailure.objects.create(username=username.lower()[:150], address=address[:64])
-    LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(days=1)).delete()
+    """Count a failed sign-in (bookkeeping for :func:`login_wait`, no trail); forget those past a day."""
+    LoginFailure.objects.create(username=_login_name(username), address=address[:64])
+    keep = max(settings.AIMS_LOGIN_WINDOW_SECONDS, 86400)
+    LoginFailure.objects.filter(at__lt=timezone.now() - dt.timedelta(seconds=keep)).delete()
 
 
-def login_succeeded(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()[:150]).delete()
+def login_succeeded(*, username: str, address: str) -> None:
+    """A correct password clears the failures of this pair only (not a stranger's elsewhere)."""
+    LoginFailure.objects.filter(username=_login_name(username), address=address[:64]).delete()

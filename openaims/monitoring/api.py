@@ -53,6 +53,24 @@ register_crud(
     queryset=lambda qs: qs.prefetch_related("objectives", "controls"),
 )
 
+@router.get(
+    "/connections",
+    response={200: list[s.ConnectionOut], **READ_ERRORS},
+    summary="List the connections this organization's data sources may name (declared by the administrator)",
+    description="PostgreSQL and Spark data sources read through one of these, by name (their `connection`). "
+    "Only the instance administrator declares connections (`aims connection add`); connection strings are never "
+    "shown.",
+    operation_id="list_connections",
+)
+def list_connections(request):
+    from openaims.policy.connections import connections_for
+
+    return [
+        {"name": c.name, "kind": c.kind, "description": c.description}
+        for c in connections_for(request.auth.organization)
+    ]
+
+
 INGEST_ERRORS = {**WRITE_ERRORS, 415: Problem}
 _JSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json", "application/jsonlines")
 _PARQUET_TYPES = ("application/vnd.apache.parquet", "application/x-parquet", "application/octet-stream")

@@ -15,7 +15,7 @@ Column = text(100)
 ColumnList = Annotated[list[Column], Field(max_length=200)]
 Ids = Annotated[list[uuid.UUID], Field(max_length=500)]
 Location = text(1000)
-EnvName = text(100)
+ConnectionName = text(100)
 Number = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
 
 
@@ -34,7 +34,7 @@ class DataSourceIn(Schema):
     kind: DataSourceKind = DataSourceKind.STORE
     location: Location = ""
     query: LongText = ""
-    dsn_env: EnvName = ""
+    connection: ConnectionName = ""
     timestamp_column: Column = "timestamp"
     y_true_column: Column = "y_true"
     y_pred_column: Column = "y_pred"
@@ -51,7 +51,7 @@ class DataSourcePatch(Schema):
     kind: DataSourceKind | None = None
     location: Location | None = None
     query: LongText | None = None
-    dsn_env: EnvName | None = None
+    connection: ConnectionName | None = None
     timestamp_column: Column | None = None
     y_true_column: Column | None = None
     y_pred_column: Column | None = None
@@ -65,6 +65,14 @@ class DataSourcePatch(Schema):
 
 class DataSourceOut(DataSourceIn, Timestamps):
     name: str
+
+
+class ConnectionOut(Schema):
+    """A connection the organization's data sources may name (declared by the instance administrator)."""
+
+    name: str
+    kind: str
+    description: str
 
 
 class DataSourceFilters(Schema):

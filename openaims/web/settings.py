@@ -138,7 +138,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 # 2, 4, 8... seconds (at most AIMS_LOGIN_MAX_DELAY_SECONDS) between attempts; an address that failed for
 # AIMS_LOGIN_ADDRESS_MAX_USERNAMES different usernames waits too. Failures older than the window are forgotten.
 AIMS_LOGIN_MAX_FAILURES = int(os.environ.get("AIMS_LOGIN_MAX_FAILURES", "5"))
-AIMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("AIMS_LOGIN_WINDOW_SECONDS", "3600"))
+AIMS_LOGIN_WINDOW_SECONDS = int(os.environ.get("AIMS_LOGIN_WINDOW_SECONDS", "86400"))
 AIMS_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("AIMS_LOGIN_MAX_DELAY_SECONDS", "900"))
 AIMS_LOGIN_ADDRESS_MAX_USERNAMES = int(os.environ.get("AIMS_LOGIN_ADDRESS_MAX_USERNAMES", "30"))
 # The reverse proxies whose X-Forwarded-For names the client (addresses or networks); none by default.

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from openaims.accounts import services as account_services
 from openaims.accounts.choices import Permission
 from openaims.accounts.models import ApiToken
+from openaims.accounts.network import client_address
 from openaims.base.errors import NotFound, PermissionDenied
 from openaims.base.selectors import get_scoped, scoped
 from openaims.base.trail import readable_history
@@ -80,12 +81,9 @@ def server_error(request):
     return defaults.server_error(request)
 
 
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 class LoginView(View):
-    """Sign in with username (e-mail) and password; repeated failures are refused for a while."""
+    """Sign in with username (e-mail) and password; repeated failures of one username from one address wait longer
+    and longer (``accounts.services.login_wait``)."""
 
     def get(self, request):
         if request.user.is_authenticated:
@@ -98,22 +96,24 @@ class LoginView(View):
         status = 200
         if form.is_valid():
             username = form.cleaned_data["username"].strip()
-            address = _client_address(request)
-            if not account_services.login_allowed(username=username, address=address):
-                form.add_error(None, "Too many failed sign-ins. Wait a few minutes and try again.")
-                status = 429
+            address = client_address(request)
+            wait = account_services.login_wait(username=username, address=address)
+            if wait:
+                form.add_error(None, f"Too many failed sign-ins. Try again in {wait} seconds.")
+                response = render(request, "web/login.html", {"form": form, "next": next_url}, status=429)
+                response["Retry-After"] = str(wait)
+                return response
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                account_services.login_failed(username=username, address=address)
+                form.add_error(None, "Wrong username or password.")
+                status = 401
             else:
-                user = authenticate(request, username=username, password=form.cleaned_data["password"])
-                if user is None:
-                    account_services.login_failed(username=username, address=address)
-                    form.add_error(None, "Wrong username or password.")
-                    status = 401
-                else:
-                    account_services.login_succeeded(username=username)
-                    login(request, user)
-                    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-                        next_url = reverse("dashboard")
-                    return HttpResponseRedirect(next_url or reverse("dashboard"))
+                account_services.login_succeeded(username=username, address=address)
+                login(request, user)
+                if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+                    next_url = reverse("dashboard")
+                return HttpResponseRedirect(next_url or reverse("dashboard"))
         return render(request, "web/login.html", {"form": form, "next": next_url}, status=status)
 
 
