@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from openaims.cli import admin, card, catalog, classify, evidence, impact, metrics, monitor, nc, risks, soa, systems
+from openaims.cli import (
+    admin,
+    card,
+    catalog,
+    classify,
+    connection,
+    evidence,
+    impact,
+    metrics,
+    monitor,
+    nc,
+    risks,
+    soa,
+    systems,
+)
 from openaims.cli.common import setup_django
 
 app = typer.Typer(
@@ -23,6 +37,7 @@ app.add_typer(soa.app, name="soa")
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(metrics.app, name="metrics")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(connection.app, name="connection")
 monitor.register(app)
 app.add_typer(risks.app, name="risks")
 app.add_typer(impact.app, name="impact")

@@ -4,6 +4,11 @@ A thin layer over :mod:`openaims.metrics`: it opens the data on the chosen engin
 :func:`~openaims.metrics.fairness` or :func:`~openaims.metrics.drift`, and prints JSON or tables. Other
 tools call these commands, so the JSON shape is a contract (issue 5, "CLI"). Nothing here touches the
 application database.
+
+These commands are the operator's, on the operator's own machine: DATA is opened as the operator names it
+(any file, or any table or query of the ``--dsn`` database), through the same
+:class:`~openaims.metrics.sources.SourceSpec` that monitors' data sources use, but without a tenant's
+confinement (tenants reach files and databases only through :mod:`openaims.policy`).
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ DsnOption = typer.Option(
     None,
     "--dsn",
     envvar="AIMS_METRICS_DSN",
-    help=f"PostgreSQL connection for --engine postgres (default {DEFAULT_DSN}).",
+    help=f"PostgreSQL connection for --engine postgres (default {DEFAULT_DSN}); the operator's own, never a "
+    "tenant's: monitors reach databases only through connections declared with `aims connection`.",
     show_default=False,
 )
 
@@ -106,18 +112,23 @@ def _engine(name: EngineName, dsn: str | None) -> Iterator[Any]:
 
 
 def _open(engine: Any, source: str, role: str) -> Any:
-    """Open DATA, REFERENCE or CURRENT on ``engine``: a path, a table name or a SQL query."""
+    """Open DATA, REFERENCE or CURRENT on ``engine``: a path, a table name or a SQL query (one SourceSpec)."""
     from openaims.metrics import DuckDBEngine, PostgresEngine
+    from openaims.metrics.sources import FILE, POSTGRES, SPARK, SourceSpec
 
     if isinstance(engine, DuckDBEngine):
         if not Path(source).exists():
             fail(f"{role}: file not found: {source}")
-        return engine.read(source)
-    if isinstance(engine, PostgresEngine):
-        return engine.table(source) if _TABLE_NAME.match(source) else engine.query(source)
-    if Path(source).exists():
-        return engine.read(source)
-    return engine.table(source) if _TABLE_NAME.match(source) else engine.query(source)
+        spec = SourceSpec(FILE, location=source)
+    elif isinstance(engine, PostgresEngine):
+        spec = SourceSpec(POSTGRES, **({"location": source} if _TABLE_NAME.match(source) else {"query": source}))
+    elif Path(source).exists():
+        spec = SourceSpec(FILE, location=source)  # Spark reads the file or folder itself
+    else:
+        spec = SourceSpec(SPARK, **({"location": source} if _TABLE_NAME.match(source) else {"query": source}))
+    if problems := spec.problems():
+        fail(f"{role}: {next(iter(problems.values()))}")
+    return spec.open(engine=engine)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,17 @@ from typing import Any
 
 from openaims.metrics._errors import MetricsError
 from openaims.metrics._sql import POSTGRES
-from openaims.metrics.sources import BOOLEAN, NUMERIC, OTHER, STRING, ColumnKind, Engine, Relation
+from openaims.metrics.sources import (
+    BOOLEAN,
+    NUMERIC,
+    OTHER,
+    STRING,
+    ColumnKind,
+    Engine,
+    QueryLimits,
+    Relation,
+    first_line,
+)
 
 __all__ = ["PostgresEngine"]
 
@@ -50,32 +60,56 @@ class PostgresEngine(Engine):
     connection : psycopg.Connection, optional
         Use this open connection instead (it is not closed; temporary tables on it are visible). Each
         query runs in its own transaction or savepoint, so a refused query leaves the connection usable.
+    limits : QueryLimits, optional
+        Run every query in a read-only transaction with this statement timeout, as one prepared statement
+        (PostgreSQL refuses a second statement in it), and refuse results past the row and byte caps.
     """
 
     dialect = POSTGRES
 
-    def __init__(self, conninfo: str | None = None, *, connection: Any = None) -> None:
+    def __init__(
+        self, conninfo: str | None = None, *, connection: Any = None, limits: QueryLimits | None = None
+    ) -> None:
         import psycopg
 
         if (conninfo is None) == (connection is None):
             raise MetricsError("PostgresEngine needs exactly one of conninfo or connection=")
         self._owns_connection = connection is None
+        self.limits = limits
         if connection is None:
             assert conninfo is not None
+            timeout = {"connect_timeout": 10} if limits is not None else {}
             try:
-                connection = psycopg.connect(conninfo, autocommit=True)
+                connection = psycopg.connect(conninfo, autocommit=True, **timeout)
             except psycopg.Error as exc:
-                raise MetricsError(f"cannot connect to {_where(conninfo)}: {str(exc).strip().splitlines()[0]}") from exc
+                raise MetricsError(f"cannot connect to {_where(conninfo)}: {first_line(exc)}") from exc
         self.connection = connection
+
+    @property
+    def owns_connection(self) -> bool:
+        """Whether :meth:`close` closes the connection (the engine opened it)."""
+        return self._owns_connection
+
+    def _run(self, cursor: Any, sql: str) -> None:
+        """Run one statement of ours around a source; with limits, read-only, timed, and as one statement."""
+        if self.limits is None:
+            cursor.execute(sql.encode())
+            return
+        cursor.execute(b"SET TRANSACTION READ ONLY")
+        cursor.execute(f"SET LOCAL statement_timeout = {int(self.limits.statement_timeout_ms)}".encode())
+        # Prepared: the extended protocol, in which the server refuses more than one statement.
+        cursor.execute(sql.encode(), prepare=True)
 
     def _execute(self, sql: str) -> list[tuple[Any, ...]]:
         with self.connection.transaction(), self.connection.cursor() as cursor:
-            cursor.execute(sql.encode())
-            return cursor.fetchall()
+            self._run(cursor, sql)
+            if self.limits is None:
+                return cursor.fetchall()
+            return self.limits.check(cursor.fetchmany(self.limits.max_rows + 1))
 
     def _describe(self, relation_sql: str) -> dict[str, ColumnKind]:
         with self.connection.transaction(), self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT * FROM {relation_sql} AS src LIMIT 0".encode())
+            self._run(cursor, f"SELECT * FROM {relation_sql} AS src LIMIT 0")
             return {column.name: _kind(column.type_code) for column in cursor.description or ()}
 
     def table(self, name: str) -> Relation:

@@ -8,7 +8,7 @@ from typing import Any
 
 from openaims.metrics._errors import MetricsError
 from openaims.metrics._sql import SPARK
-from openaims.metrics.sources import BOOLEAN, NUMERIC, OTHER, STRING, ColumnKind, Engine, Relation
+from openaims.metrics.sources import BOOLEAN, NUMERIC, OTHER, STRING, ColumnKind, Engine, Relation, first_line
 
 __all__ = ["SparkEngine"]
 
@@ -94,7 +94,7 @@ class SparkEngine(Engine):
         try:
             frame = self.spark.table(name)
         except Exception as exc:
-            raise MetricsError(f"cannot read table {name}: {str(exc).strip().splitlines()[0]}") from exc
+            raise MetricsError(self.redact(f"cannot read table {name}: {first_line(exc)}")) from exc
         return self._register(frame, f"table {name}")
 
     def query(self, sql: str) -> Relation:
@@ -102,7 +102,7 @@ class SparkEngine(Engine):
         try:
             frame = self.spark.sql(sql.strip().rstrip(";"))
         except Exception as exc:
-            raise MetricsError(f"Spark SQL query failed: {str(exc).strip().splitlines()[0]}") from exc
+            raise MetricsError(f"Spark SQL query failed: {self.redact(first_line(exc))}") from exc
         return self._register(frame, "SQL query")
 
     def close(self) -> None:

@@ -73,7 +73,7 @@ class DataSourceForm(ServiceModelForm):
             "kind",
             "location",
             "query",
-            "dsn_env",
+            "connection",
             "timestamp_column",
             "y_true_column",
             "y_pred_column",
@@ -86,10 +86,23 @@ class DataSourceForm(ServiceModelForm):
         ]
         widgets = {"query": forms.Textarea(attrs={"rows": 3}), "description": forms.Textarea(attrs={"rows": 3})}
 
+    connection = forms.ChoiceField(
+        required=False,
+        help_text="PostgreSQL, Spark: a connection the administrator declared for this organization.",
+    )
+
     def __init__(self, *args, actor, **kwargs):
+        from openaims.policy.connections import connections_for
+
         super().__init__(*args, actor=actor, **kwargs)
         if "ai_system" in self.fields:
             self.fields["ai_system"].queryset = _ai_systems(actor)
+        choices = [("", "None (store, Parquet, review queue)")]
+        choices += [(c.name, f"{c.name} ({c.kind})") for c in connections_for(actor.organization)]
+        current = self.initial.get("connection") or (self.instance.connection if self.instance else "")
+        if current and current not in {name for name, _ in choices}:
+            choices.append((current, f"{current} (no longer available)"))
+        self.fields["connection"].choices = choices
 
 
 class DataSourceEditForm(DataSourceForm):

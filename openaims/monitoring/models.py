@@ -52,7 +52,6 @@ METRICS_BY_KIND = {
 BETWEEN_GROUP_METRICS = FAIRNESS_METRICS
 
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,99}$")
-_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]{0,99}$")
 
 
 #: A status badge coloured by this app's ``BADGE_COLOURS``.
@@ -72,8 +71,10 @@ class DataSource(BaseModel):
 
     ``store`` is the append-only Parquet store that ``POST /api/v1/systems/{id}/predictions`` fills, under
     ``AIMS_DATA_DIR/predictions/<organization>/<system>/`` (the path is derived, never typed in). The other
-    kinds are monitored in place: a Parquet path, a PostgreSQL table or query (connection string read from
-    the environment variable the record names, so no password is stored), or a Spark table.
+    kinds are monitored in place: a Parquet file or folder of the organization's data area, or a PostgreSQL
+    table or query or a Spark table through a ``connection`` the instance administrator declared for the
+    organization (:mod:`openaims.policy.connections`). :mod:`openaims.monitoring.sources` decides what a
+    source may name, when it is saved and when it is read.
     """
 
     ai_system = models.ForeignKey("inventory.AISystem", on_delete=models.CASCADE, related_name="data_sources")
@@ -82,15 +83,15 @@ class DataSource(BaseModel):
     location = models.CharField(
         max_length=1000,
         blank=True,
-        help_text="Parquet: a file or folder path on the server. PostgreSQL: a table name. Spark: a table of the "
-        "session's catalog, or a path-based table such as parquet.`/data/logs/`. Store: empty.",
+        help_text="Parquet: a file or folder of the organization's data area (relative to its import folder). "
+        "PostgreSQL: a table name. Spark: a table of the connection's catalog, or a path-based table of the data "
+        "area such as parquet.`logs/2026/`. Store: empty.",
     )
     query = models.TextField(blank=True, help_text="PostgreSQL: a SELECT to read instead of a table.")
-    dsn_env = models.CharField(
-        "connection variable",
+    connection = models.CharField(
         max_length=100,
         blank=True,
-        help_text="PostgreSQL: the environment variable that holds the connection string (never the password).",
+        help_text="PostgreSQL, Spark: the connection, declared by the administrator, that reaches the data.",
     )
     timestamp_column = models.CharField(max_length=100, default="timestamp")
     y_true_column = models.CharField("true label column", max_length=100, default="y_true")
@@ -147,23 +148,11 @@ class DataSource(BaseModel):
         for name in ("protected_attributes", "feature_columns"):
             if problem := _column_list_problem(getattr(self, name), name.replace("_", " ").capitalize()):
                 errors[name] = problem
-        if self.kind == DataSourceKind.STORE:
-            if self.location or self.query or self.dsn_env:
-                errors["location"] = "The store's place is derived from the AI system; leave location, query empty."
-        elif self.kind == DataSourceKind.PARQUET:
-            if not self.location:
-                errors["location"] = "Give the Parquet file or folder path."
-        elif self.kind == DataSourceKind.POSTGRES:
-            if bool(self.location) == bool(self.query):
-                errors["location"] = "Give a table name or a query (one of them)."
-            if not _ENV_NAME.match(self.dsn_env or ""):
-                errors["dsn_env"] = "Name the environment variable holding the connection string, e.g. AIMS_LOGS_DSN."
-        elif self.kind == DataSourceKind.SPARK and not self.location:
-            errors["location"] = "Give the Spark table name."
-        elif self.kind == DataSourceKind.REVIEWS and self.location:
-            errors["location"] = "The review queue is the AI system's own: leave location empty."
-        if self.kind != DataSourceKind.POSTGRES and (self.query or (self.dsn_env and "location" not in errors)):
-            errors["query"] = "Only PostgreSQL sources have a query and connection variable."
+        from openaims.monitoring.sources import data_source_problems
+
+        if self.organization_id:
+            for name, problem in data_source_problems(self).items():
+                errors.setdefault(name, problem)
         if errors:
             raise ValidationError(errors)
 

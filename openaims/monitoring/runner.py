@@ -7,12 +7,9 @@ holds lets the audits app verify the open nonconformities of the monitor.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,7 +25,6 @@ from openaims.metrics._frame import group_label
 from openaims.monitoring.choices import (
     OPERATORS,
     SCHEDULE_INTERVALS,
-    DataSourceKind,
     MonitorKind,
     RunStatus,
     Severity,
@@ -44,6 +40,7 @@ from openaims.monitoring.models import (
     MetricRun,
     Monitor,
 )
+from openaims.monitoring.sources import OpenedSource, open_data_source
 
 #: The constant group column of a performance monitor without protected attributes.
 ALL_ROWS = "__all__"
@@ -69,58 +66,14 @@ def last_complete_window(window: str, now: dt.datetime) -> tuple[dt.datetime, dt
     return window_containing(window, current_start - dt.timedelta(microseconds=1))
 
 
-@dataclass
-class _Opened:
-    engine_name: str
-    relation: Relation
+def _open_source(source: DataSource, stack: ExitStack) -> OpenedSource:
+    """The data source as a relation of the engine that holds it, through the policy (closed with ``stack``)."""
+    return open_data_source(source, stack)
 
 
-def _utc_session(engine, statement: str) -> None:
-    """Windows are in UTC: time-zone-aware timestamps are compared in UTC whatever the server's zone."""
-    # DuckDB without its ICU extension has no zones (and then already works in UTC).
-    with contextlib.suppress(Exception):
-        engine.connection.execute(statement)
-
-
-def _open_source(source: DataSource, stack: ExitStack) -> _Opened:
-    """The data source as a relation of the engine that holds it (closed when ``stack`` closes)."""
-    if source.kind in (DataSourceKind.STORE, DataSourceKind.PARQUET):
-        from openaims.metrics import DuckDBEngine
-
-        if source.kind == DataSourceKind.STORE:
-            from openaims.monitoring.store import store_dir, store_parts
-
-            if not store_parts(source):
-                raise MetricsError(f"no predictions ingested into {source.name!r} yet")
-            path = store_dir(source)
-        else:
-            path = source.location
-        engine = stack.enter_context(DuckDBEngine())
-        _utc_session(engine, "SET TimeZone = 'UTC'")
-        return _Opened("duckdb", engine.read(path))
-    if source.kind == DataSourceKind.POSTGRES:
-        from openaims.metrics import PostgresEngine
-
-        dsn = os.environ.get(source.dsn_env or "")
-        if not dsn:
-            raise MetricsError(f"the environment variable {source.dsn_env} (the connection string) is not set")
-        engine = PostgresEngine(dsn)
-        stack.callback(engine.close)
-        _utc_session(engine, "SET TIME ZONE 'UTC'")
-        relation = engine.open(table=source.location or None, query=source.query or None)
-        return _Opened("postgres", relation)
-    from openaims.metrics import SparkEngine
-
-    engine = SparkEngine()
-    stack.callback(engine.close)
-    # Spark reads the windows' TIMESTAMP literals in the session's zone: UTC for this run, then as it was.
-    conf, key = engine.spark.conf, "spark.sql.session.timeZone"
-    stack.callback(conf.set, key, conf.get(key))
-    conf.set(key, "UTC")
-    return _Opened("spark", engine.table(source.location))
-
-
-def _between(opened: _Opened, source: DataSource, start: dt.datetime, end: dt.datetime, extra: str = "") -> Relation:
+def _between(
+    opened: OpenedSource, source: DataSource, start: dt.datetime, end: dt.datetime, extra: str = ""
+) -> Relation:
     """The rows of one window (by the timestamp column), as a subquery the engine computes."""
     relation = opened.relation
     dialect = relation.engine.dialect
@@ -135,7 +88,7 @@ def _between(opened: _Opened, source: DataSource, start: dt.datetime, end: dt.da
     return Relation(relation.engine, sql, label)
 
 
-def _classification(monitor: Monitor, opened: _Opened, start, end) -> tuple[int, dict, dict]:
+def _classification(monitor: Monitor, opened: OpenedSource, start, end) -> tuple[int, dict, dict]:
     source = monitor.data_source
     groups = monitor.groups
     extra = ""
@@ -178,7 +131,7 @@ def reference_window(monitor: Monitor, start: dt.datetime) -> tuple[dt.datetime,
     return window_containing(monitor.window, start - dt.timedelta(microseconds=1))
 
 
-def _drift(monitor: Monitor, opened: _Opened, start, end) -> tuple[int, dict, dict]:
+def _drift(monitor: Monitor, opened: OpenedSource, start, end) -> tuple[int, dict, dict]:
     source = monitor.data_source
     if not source.feature_columns:
         raise MetricsError(f"the data source {source.name!r} names no feature columns to watch for drift")
@@ -349,10 +302,12 @@ def run_monitor(
                 rows, aggregates, results = measure(monitor, opened, start, end)
         if rows == 0:
             error = f"No rows in the window from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} (UTC)."
-    except (MetricsError, OSError) as exc:
+    except MetricsError as exc:
         error = str(exc)
+    except OSError as exc:  # its message names server paths: say what failed, not where
+        error = f"The data could not be read ({type(exc).__name__})."
     except ImportError as exc:
-        error = f"The engine for this data source is not installed: {exc}"
+        error = f"The engine for this data source is not installed: {exc.name or 'a driver'}."
     checks = [] if error else evaluate(monitor, results)
     failed = [c for c in checks if c["passed"] is False]
     status = RunStatus.ERROR if error else (RunStatus.FAILED if failed else RunStatus.PASSED)

@@ -66,7 +66,7 @@ data_sources = Resource(
         "kind",
         "location",
         "query",
-        "dsn_env",
+        "connection",
         "timestamp_column",
         "y_true_column",
         "y_pred_column",

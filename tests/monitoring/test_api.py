@@ -76,4 +76,4 @@ def test_monitor_validation_names_the_field(api_as, owner_actor):
         {"ai_system_id": str(monitor.ai_system_id), "name": "pg", "kind": "postgres", "location": "t"},
         content_type="application/json",
     )
-    assert bad_source.status_code == 422 and {e["field"] for e in bad_source.json()["errors"]} == {"dsn_env"}
+    assert bad_source.status_code == 422 and {e["field"] for e in bad_source.json()["errors"]} == {"connection"}

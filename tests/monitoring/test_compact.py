@@ -171,7 +171,7 @@ def test_rights_tenancy_and_kind(actor_of, owner_actor, other_actor, source):
         store_compact(actor=actor_of(Role.VIEWER), data_source=source)
     with pytest.raises(NotFound):
         store_compact(actor=other_actor, data_source=source)
-    parquet = make_store(owner_actor, kind="parquet", location="/tmp/logs.parquet")
+    parquet = make_store(owner_actor, kind="parquet", location="logs.parquet")
     with pytest.raises(IngestError, match="store"):
         store_compact(actor=owner_actor, data_source=parquet)
     assert len(store_parts(source)) == 5  # nothing happened

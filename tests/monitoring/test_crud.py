@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from openaims.monitoring import services
 from openaims.monitoring.models import DataSource, Monitor
 from tests.generic.cases import CRUDCases
 from tests.monitoring.helpers import make_monitor, make_store, make_system
 
 _numbers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def logs_connection(settings):
+    """The administrator's declared connection the PostgreSQL payloads name (its DSN is never needed here)."""
+    settings.AIMS_CONNECTIONS = [
+        {"name": "decisions-replica", "kind": "postgres", "dsn_env": "AIMS_TEST_UNSET_DSN", "organizations": ["*"]}
+    ]
 
 
 class TestDataSource(CRUDCases):
@@ -23,7 +33,7 @@ class TestDataSource(CRUDCases):
             "ai_system": make_system(actor),
             "name": f"made-source {next(_numbers)}",
             "kind": "parquet",
-            "location": "/srv/logs/scores.parquet",
+            "location": "scores/2026.parquet",
             **overrides,
         }
         return services.data_source_create(actor=actor, **fields)
@@ -34,7 +44,7 @@ class TestDataSource(CRUDCases):
             "name": f"Scoring log {next(_numbers)}",
             "kind": "postgres",
             "location": "public.decisions",
-            "dsn_env": "AIMS_LOGS_DSN",
+            "connection": "decisions-replica",
             "timestamp_column": "decided_at",
             "y_true_column": "repaid",
             "y_pred_column": "approved",
