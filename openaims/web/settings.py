@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openaims.base.middleware.RequestContextMiddleware",
+    "openaims.base.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -172,3 +173,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"django": {"handlers": ["console"], "level": os.environ.get("AIMS_LOG_LEVEL", "WARNING")}},
 }
+
+# Connections and file roots of monitoring data sources (README, "Connections and data sources"): connections are
+# declared by the administrator (`aims connection add` writes AIMS_CONNECTIONS_FILE); AIMS_IMPORT_ROOTS is JSON,
+# {"<organization slug>": ["/srv/logs/acme"]}, folders an organization may read besides AIMS_DATA_DIR/imports/<slug>.
+AIMS_CONNECTIONS: list[dict] = []
+AIMS_CONNECTIONS_FILE = os.environ.get("AIMS_CONNECTIONS_FILE") or str(AIMS_DATA_DIR / "connections.json")
+AIMS_IMPORT_ROOTS = os.environ.get("AIMS_IMPORT_ROOTS", "")
