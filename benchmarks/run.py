@@ -21,6 +21,7 @@ BENCHMARKS = {
     "metrics": ("benchmarks.metrics", "fairness (1M, 10M rows) vs Fairlearn; drift (1M vs 1M) vs Evidently; Spark"),
     "drift": ("benchmarks.drift", "drift alone (1M vs 1M rows) vs Evidently: the drift half of `metrics`"),
     "reviews": ("benchmarks.reviews", "review queue with 1,000,000 items (PostgreSQL): submissions/s, page latency"),
+    "load": ("benchmarks.load", "16 API clients × 60 s on aims serve (PostgreSQL), then beside a 20,000-row import"),
 }
 
 
