@@ -34,9 +34,17 @@ def serve(
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     workers: int = typer.Option(2, "--workers", help="Worker processes."),
 ) -> None:
-    """Serve the web UI and API with gunicorn (a production server, DEBUG off)."""
+    """Serve the web UI and API with gunicorn (a production server, DEBUG off).
+
+    Sweeps first the staging files that interrupted uploads and ingests left in the data directory.
+    """
     from gunicorn.app.wsgiapp import run
 
+    from openaims.base.staging import sweep_stale
+
+    swept = sweep_stale()
+    if swept.files:
+        console.print(f"Swept {swept.files} staging file(s) left by interrupted uploads or ingests.")
     console.print(f"Serving OpenAIMS at http://{host}:{port}/  (API: http://{host}:{port}/api/v1/docs)")
     sys.argv = [
         "gunicorn",

@@ -108,11 +108,23 @@ def add(
 
 @app.command("verify")
 def verify(org: str = OrgOption, user: str = UserOption) -> None:
-    """Re-hash every stored file of the organization's evidence; name each missing or damaged one, exit 1."""
+    """Re-hash every stored file of the organization's evidence; name each missing or damaged one, exit 1.
+
+    First sweeps the staging files that interrupted uploads and ingests left in the data directory (older than an
+    hour) and says how many.
+    """
+    from openaims.base.staging import STALE_AFTER, sweep_stale
     from openaims.evidence import storage
     from openaims.evidence.selectors import evidence_items
 
     actor = resolve_actor(org, user)
+    swept = sweep_stale()
+    hours = STALE_AFTER.total_seconds() / 3600
+    console.print(
+        f"swept {swept.files} staging file(s) ({storage.human_size(swept.bytes)}) left by interrupted uploads or "
+        f"ingests (unchanged for {hours:g} h)",
+        highlight=False,
+    )
     items = run_service(evidence_items, actor).exclude(file_sha256="")
     problems = 0
     checked: dict[str, str | None] = {}

@@ -235,6 +235,9 @@ def register(root: typer.Typer) -> None:
         if huey.immediate:
             fail("AIMS_TASKS_IMMEDIATE=1 runs tasks in-process: unset it to run a worker")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+        from openaims.base.staging import sweep_stale
+
+        sweep_stale()  # staging files that interrupted ingests left behind
         enqueue_due_monitors()  # catch up at once on what fell due while no worker ran
         consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
         consumer.run()

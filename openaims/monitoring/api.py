@@ -96,7 +96,9 @@ def _stream(request, limit: int):
 
 
 def _to_temp_file(chunks) -> Path:
-    fd, name = tempfile.mkstemp(prefix="aims-ingest-", suffix=".parquet")
+    from openaims.base.staging import staging_dir  # the data directory, swept if the process dies (not /tmp)
+
+    fd, name = tempfile.mkstemp(prefix="aims-ingest-", suffix=".parquet", dir=staging_dir())
     try:
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:

@@ -35,6 +35,7 @@ from django.db import transaction
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
 from openaims.base.models import TrailAction
+from openaims.base.staging import staging_dir
 from openaims.base.trail import record_event
 from openaims.monitoring.choices import DataSourceKind
 from openaims.monitoring.models import DataSource
@@ -368,7 +369,10 @@ def predictions_ingest_json(*, actor: Actor, data_source: DataSource, chunks: It
     columns = data_source.columns
     rows = 0
     # Checked rows go straight to a staging file (never a second copy in memory); DuckDB converts it at the end.
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as staged:
+    staging = staging_dir()  # in the data directory, swept if this process dies (not the system's /tmp)
+    with tempfile.NamedTemporaryFile(
+        "w", prefix=".ingest-", suffix=".jsonl", dir=staging, delete=False, encoding="utf-8"
+    ) as staged:
         try:
             for line, row in parse_json_rows(body):
                 clean = checker.check(line, row)
