@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from openaims.policy.cells import safe_row, unescape_cell
+
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
@@ -35,14 +37,17 @@ class ImportFailed(Exception):
 
 
 def dump_rows(rows: list[dict], fmt: str, *, root: str, columns: Sequence[str]) -> str:
-    """YAML (``{root: rows}``) or CSV (``columns`` in order, lists joined with "; ")."""
+    """YAML (``{root: rows}``) or CSV (``columns`` in order, lists joined with "; ", every cell neutralized against
+    formulas by :func:`~openaims.policy.cells.safe_cell`; :func:`read_rows` gives the values back)."""
     if fmt == "yaml":
         return yaml.safe_dump({root: rows}, sort_keys=False, allow_unicode=True)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
+    # CRLF between records (RFC 4180): a field holding a lone CR or LF is then quoted, so it cannot split a row.
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(safe_row(columns))
     for row in rows:
-        writer.writerow({k: "; ".join(v) if isinstance(v, list) else ("" if v is None else v) for k, v in row.items()})
+        values = ("; ".join(v) if isinstance(v, list) else ("" if v is None else v) for v in map(row.get, columns))
+        writer.writerow(safe_row(values))
     return buffer.getvalue()
 
 
@@ -52,7 +57,8 @@ def read_rows(
     """``[(line, row)]`` from a YAML file (a ``root:`` list or a bare list) or a CSV file of ``columns``."""
     if path.stat().st_size > MAX_IMPORT_BYTES:
         raise ImportFailed([RowError(0, f"file is larger than {MAX_IMPORT_BYTES // 1024 // 1024} MB")])
-    text = path.read_text(encoding="utf-8")
+    with path.open(encoding="utf-8", newline="") as handle:  # line ends as written: a CR inside a field stays one
+        text = handle.read()
     suffix = path.suffix.lower()
     if suffix in {".yaml", ".yml"}:
         try:
@@ -76,7 +82,8 @@ def read_rows(
             raise ImportFailed([RowError(1, f"unknown column(s): {', '.join(unknown)}")])
         rows = []
         for row in reader:
-            clean = {k: v for k, v in row.items() if v not in (None, "")}
+            # A quote our export put before a formula character is taken off again (a round trip keeps values).
+            clean = {k: unescape_cell(v) for k, v in row.items() if v not in (None, "")}
             for column in set(list_columns) & clean.keys():
                 clean[column] = [p.strip() for p in clean[column].split(";") if p.strip()]
             rows.append((reader.line_num, clean))
