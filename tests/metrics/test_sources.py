@@ -84,3 +84,61 @@ def test_engines_close_what_they_opened():
     engine.close()
     with pytest.raises(MetricsError):
         relation.fetch(f"SELECT * FROM {relation.sql} AS src")
+
+
+# ---------------------------------------------------------------- SourceSpec: the one specification of a source
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * FROM logs",
+        "select a, b from logs where note = 'a;b' and x = ')'",
+        "WITH recent AS (SELECT * FROM logs) SELECT * FROM recent;",
+        "SELECT * FROM logs -- a comment; with a semicolon",
+    ],
+)
+def test_one_select_is_a_statement(query):
+    from openaims.metrics.sources import statement_problem
+
+    assert statement_problem(query) is None
+
+
+@pytest.mark.parametrize(
+    ("query", "problem"),
+    [
+        ("SELECT 1; DROP TABLE logs", "one statement only"),
+        ("SELECT * FROM logs) AS q; COMMIT; CREATE TABLE x (); SELECT * FROM (SELECT 1", "one statement only"),
+        ("SELECT * FROM logs) AS q UNION (SELECT 1", "parentheses"),
+        ("INSERT INTO logs VALUES (1)", "SELECT"),
+        ("CREATE TABLE x AS SELECT 1", "SELECT"),
+        ("SELECT (1", "parentheses"),
+        ("", "give a SELECT"),
+    ],
+)
+def test_anything_else_is_refused(query, problem):
+    from openaims.metrics.sources import statement_problem
+
+    assert problem in statement_problem(query)
+
+
+def test_source_spec_problems_name_the_field():
+    from openaims.metrics.sources import SourceSpec
+
+    assert SourceSpec("file").problems() == {"location": "give the file or folder"}
+    assert set(SourceSpec("postgres", location="t", query="SELECT 1").problems()) == {"location"}
+    assert set(SourceSpec("postgres", query="SELECT 1; SELECT 2").problems()) == {"query"}
+    assert set(SourceSpec("spark", location="text.`/etc/passwd`").problems()) == {"location"}
+    assert SourceSpec("spark", location="parquet.`/logs/`").problems() == {}
+    assert set(SourceSpec("oracle", location="t").problems()) == {"kind"}
+
+
+def test_source_spec_hides_paths_in_messages(tmp_path):
+    from openaims.metrics.sources import SourceSpec
+
+    missing = tmp_path / "secret-folder" / "logs.parquet"
+    with pytest.raises(MetricsError) as refused:
+        SourceSpec("file", location=str(missing), label="location 'logs.parquet'", hide_paths=True).open()
+    assert str(tmp_path) not in str(refused.value) and "logs.parquet" in str(refused.value)
+    with pytest.raises(MetricsError, match=str(missing)):  # the operator's own command keeps the path
+        SourceSpec("file", location=str(missing)).open()
