@@ -156,8 +156,13 @@ def declaration_files() -> list[Path]:
 
 
 def connections_for(organization) -> list[Connection]:
-    """The connections this organization's data sources may name, by name."""
-    return sorted((c for c in declared_connections() if c.available_to(organization)), key=lambda c: c.name)
+    """The connections this organization's data sources may name, by name (none while the declarations are
+    unreadable: :func:`connection_for` then says so)."""
+    try:
+        declared = declared_connections()
+    except PolicyError:
+        return []
+    return sorted((c for c in declared if c.available_to(organization)), key=lambda c: c.name)
 
 
 def connection_for(organization, name: str, *, kind: str | None = None) -> Connection:
