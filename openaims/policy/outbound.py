@@ -227,6 +227,11 @@ def parse(url: str) -> Target:
     host = (parts.hostname or "").rstrip(".")
     if not host or "\\" in host or "%" in host:
         raise OutboundRefused("must name a host")
+    if not host.isascii():  # an internationalized name: its ASCII form is what is resolved and sent as Host
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise OutboundRefused("is not a valid URL") from None
     if port == 0:
         raise OutboundRefused("is not a valid URL")
     path = parts.path or "/"

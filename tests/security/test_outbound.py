@@ -59,6 +59,8 @@ INTERNAL_URLS = [
     "http://0177.0.0.1/",
     "http://127.1/",
     "http://017700000001/",
+    "http://ｌｏｃａｌｈｏｓｔ/",  # full-width letters: the same name once in its ASCII (IDNA) form
+    "http://１２７.０.０.１/",
 ]
 BAD_FORM_URLS = {
     "file:///etc/passwd": "http or https",
