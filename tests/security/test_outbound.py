@@ -20,7 +20,14 @@ from openaims.monitoring.tasks import huey
 from openaims.oversight.reviews import services, webhooks
 from openaims.oversight.reviews.models import ReviewSettings, WebhookDelivery
 from openaims.policy import outbound
-from tests.oversight.reviews.helpers import Receiver, make_item, make_rule, make_settings, make_system
+from tests.oversight.reviews.helpers import (
+    OfflineResolver,
+    Receiver,
+    make_item,
+    make_rule,
+    make_settings,
+    make_system,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,6 +76,12 @@ BAD_FORM_URLS = {
     "https://user:password@hooks.example.org/": "user name or password",
     "https://token@hooks.example.org/": "user name or password",
 }
+
+
+@pytest.fixture(autouse=True)
+def _offline_resolver(monkeypatch):
+    """Made-up names are "not known" without asking a DNS server; tests that need an answer patch their own."""
+    monkeypatch.setattr(socket, "getaddrinfo", OfflineResolver(socket.getaddrinfo))
 
 
 @pytest.fixture(autouse=True)

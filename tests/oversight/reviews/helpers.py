@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -85,3 +87,21 @@ class Receiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class OfflineResolver:
+    """``socket.getaddrinfo`` for tests that save webhook URLs: numeric addresses and ``localhost`` as usual, every
+    other name "not known" at once, so saving ``https://hooks.example.org/`` asks no DNS server (tests reach
+    nothing beyond loopback)."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def __call__(self, host, port, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host or "")
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            if name != "localhost":
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return self.real(host, port, *args, **kwargs)
