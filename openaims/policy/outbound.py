@@ -299,6 +299,11 @@ def url_problem(url: str, *, resolve_name: bool = True) -> str | None:
     return None
 
 
+def sentence(problem: str) -> str:
+    """A problem from :func:`url_problem` as a field message: "Resolves to a private or internal address."."""
+    return problem[:1].upper() + problem[1:] + "."
+
+
 # --- Sending ------------------------------------------------------------------------------------------------------
 
 
@@ -398,8 +403,3 @@ def _drain(response: http.client.HTTPResponse, deadline: float, connection: http
         if not chunk:
             break
         read += len(chunk)
-
-
-def sentence(problem: str) -> str:
-    """A problem from this module as a field message: "Resolves to a private or internal address."."""
-    return problem[:1].upper() + problem[1:] + "."
