@@ -9,7 +9,7 @@ from openaims.accounts import services
 from openaims.accounts.choices import ROLE_PERMISSIONS, Permission, Role
 from openaims.accounts.models import ApiToken, Membership
 from openaims.base.api import register_crud
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, Name, ShortText, text
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, DateTime, Name, ShortText, text
 from openaims.base.selectors import get_scoped, scoped
 
 router = Router(tags=["Accounts"])
@@ -26,7 +26,7 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: Name
-    expires_at: dt.datetime | None = None
+    expires_at: DateTime | None = None
 
 
 class TokenOut(Schema):
@@ -90,7 +90,7 @@ class MemberIn(Schema):
 
 
 class MemberPatch(Schema):
-    role: Role | None = None
+    role: Role = None  # left out: unchanged; null is refused
 
 
 class MemberOut(Schema):
@@ -134,4 +134,7 @@ register_crud(
     delete=services.membership_remove,
     instance_kwarg="membership",
     queryset=lambda qs: qs.select_related("user"),
+    create_permission=Permission.MANAGE_MEMBERS,
+    change_permission=Permission.MANAGE_MEMBERS,
+    delete_permission=Permission.MANAGE_MEMBERS,
 )

@@ -16,9 +16,14 @@ class NonconformitySource(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Severity(models.TextChoices):
+class NonconformitySeverity(models.TextChoices):
+    """How serious a nonconformity is (one name in the API's schema, apart from an alert's severity)."""
+
     MINOR = "minor", "Minor"
     MAJOR = "major", "Major"
+
+
+Severity = NonconformitySeverity  # the name the audits modules import
 
 
 class NonconformityStatus(models.TextChoices):
@@ -42,10 +47,15 @@ CLOSED_STATUSES = (NonconformityStatus.CLOSED_EFFECTIVE, NonconformityStatus.CLO
 OPEN_STATUSES = tuple(s for s in NonconformityStatus if s not in CLOSED_STATUSES)
 
 
-class ActionStatus(models.TextChoices):
+class CorrectiveActionStatus(models.TextChoices):
+    """Where a corrective action stands (one name in the API's schema, apart from a risk action's status)."""
+
     PLANNED = "planned", "Planned"
     IN_PROGRESS = "in_progress", "In progress"
     DONE = "done", "Done"
+
+
+ActionStatus = CorrectiveActionStatus  # the name the audits modules import
 
 
 BADGE_COLOURS = {

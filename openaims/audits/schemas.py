@@ -13,7 +13,12 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from openaims.audits.choices import ActionStatus, NonconformitySource, NonconformityStatus, Severity
+from openaims.audits.choices import (
+    CorrectiveActionStatus,
+    NonconformitySeverity,
+    NonconformitySource,
+    NonconformityStatus,
+)
 from openaims.base.schemas import LongText, Name, ShortText, text
 
 Ids = Annotated[list[uuid.UUID], Field(max_length=500)]
@@ -33,7 +38,7 @@ class NonconformityIn(Schema):
     title: Name
     description: LongText = ""
     source: NonconformitySource = NonconformitySource.OTHER
-    severity: Severity = Severity.MINOR
+    severity: NonconformitySeverity = NonconformitySeverity.MINOR
     ai_system_id: uuid.UUID | None = None
     requirement_ids: RequirementIds = Field(default_factory=list)
     owner_id: uuid.UUID | None = None
@@ -52,7 +57,7 @@ class NonconformityPatch(Schema):
     title: Name | None = None
     description: LongText | None = None
     source: NonconformitySource | None = None
-    severity: Severity | None = None
+    severity: NonconformitySeverity | None = None
     ai_system_id: uuid.UUID | None = None
     requirement_ids: RequirementIds | None = None
     owner_id: uuid.UUID | None = None
@@ -76,7 +81,7 @@ class NonconformityOut(Timestamps):
     title: str
     description: str
     source: NonconformitySource
-    severity: Severity
+    severity: NonconformitySeverity
     ai_system_id: uuid.UUID | None
     requirement_ids: list[str]
     owner_id: uuid.UUID | None
@@ -114,7 +119,7 @@ class NonconformityFilters(Schema):
     q: ShortText | None = Field(None, description="Search in title and description; or a reference (NC-0007).")
     status: NonconformityStatus | None = None
     source: NonconformitySource | None = None
-    severity: Severity | None = None
+    severity: NonconformitySeverity | None = None
     ai_system_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
     monitor_id: uuid.UUID | None = None
@@ -140,7 +145,7 @@ class CorrectiveActionIn(Schema):
     root_cause: LongText = ""
     owner_id: uuid.UUID | None = None
     due_date: dt.date | None = None
-    status: ActionStatus = ActionStatus.PLANNED
+    status: CorrectiveActionStatus = CorrectiveActionStatus.PLANNED
     completed_on: dt.date | None = Field(None, description="Done actions: when (default today).")
 
 
@@ -149,7 +154,7 @@ class CorrectiveActionPatch(Schema):
     root_cause: LongText | None = None
     owner_id: uuid.UUID | None = None
     due_date: dt.date | None = None
-    status: ActionStatus | None = None
+    status: CorrectiveActionStatus | None = None
     completed_on: dt.date | None = None
 
     def model_dump(self, *args, **kwargs):
@@ -169,7 +174,7 @@ class CorrectiveActionOut(Timestamps):
     description: str
     owner_id: uuid.UUID | None
     due_date: dt.date | None
-    status: ActionStatus
+    status: CorrectiveActionStatus
     completed_on: dt.date | None
     overdue: bool
 
@@ -181,6 +186,6 @@ class CorrectiveActionOut(Timestamps):
 class CorrectiveActionFilters(Schema):
     q: ShortText | None = None
     nonconformity_id: uuid.UUID | None = None
-    status: ActionStatus | None = None
+    status: CorrectiveActionStatus | None = None
     owner_id: uuid.UUID | None = None
     overdue: bool | None = None

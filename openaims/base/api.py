@@ -1,29 +1,56 @@
 """The API's shared machinery: authentication, error answers, pagination and CRUD endpoints."""
 
+import logging
 import uuid
 from collections.abc import Callable
-from http import HTTPStatus
 
-from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import models
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError, models
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from openaims.accounts.choices import Permission
 from openaims.accounts.models import Membership
 from openaims.base.context import Actor
-from openaims.base.errors import NotFound, PermissionDenied, field_errors
+from openaims.base.errors import (
+    DATABASE_RETRY_SECONDS,
+    NotFound,
+    PermissionDenied,
+    field_errors,
+    problem_body,
+)
 from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, TrailEventOut, page_schema
 from openaims.base.selectors import get_scoped, scoped
 from openaims.base.trail import history_for
 
 MAX_PAGE_SIZE = 200
+UNAUTHENTICATED = "Sign in, or send 'Authorization: Bearer <API token>'."
+SERVER_ERROR = "The server failed to answer this request; the failure is logged."
+DATABASE_DOWN = "The database is unavailable; try again shortly."
+logger = logging.getLogger("django.request")
+
+
+def _permitted(actor: Actor, permission: str | None) -> Actor:
+    """The actor, once its role allows ``permission`` (checked before the request body is read)."""
+    if permission is not None:
+        actor.require(permission)
+    return actor
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer aims_…``: the token's member, in the token's organization."""
+    """``Authorization: Bearer aims_…``: the token's member, in the token's organization.
+
+    With ``permission``, a member whose role does not allow it is refused (403) before the body is parsed.
+    """
+
+    def __init__(self, permission: str | None = None) -> None:
+        self.permission = permission
+        super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         from openaims.accounts.services import token_authenticate
@@ -32,11 +59,26 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         api_token, membership = found
-        return Actor(organization=api_token.organization, role=membership.role, user=api_token.user, token=api_token)
+        actor = Actor(organization=api_token.organization, role=membership.role, user=api_token.user, token=api_token)
+        return _permitted(actor, self.permission)
 
 
 class SessionActorAuth(SessionAuth):
-    """The signed-in user of the web UI (CSRF-checked), in the organization chosen in the session."""
+    """The signed-in user of the web UI (CSRF-checked), in the organization chosen in the session.
+
+    A request without a signed-in user is unauthenticated (401), whatever its method: the CSRF check is only
+    for signed-in browsers.
+    """
+
+    def __init__(self, permission: str | None = None) -> None:
+        self.permission = permission
+        super().__init__()
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         user = getattr(request, "user", None)
@@ -47,12 +89,17 @@ class SessionActorAuth(SessionAuth):
         membership = (memberships.filter(organization_id=chosen).first() if chosen else None) or memberships.first()
         if membership is None:
             return None
-        return Actor(organization=membership.organization, role=membership.role, user=user)
+        return _permitted(Actor(organization=membership.organization, role=membership.role, user=user), self.permission)
+
+
+def requires(permission: str) -> list:
+    """The API's authentication for an operation that needs ``permission``: a role without it is refused (403)
+    before the body is read, so a malformed body never tells such a member more than "not allowed"."""
+    return [TokenAuth(permission), SessionActorAuth(permission)]
 
 
 def _problem(api: NinjaAPI, request, status: int, detail: str, errors: list[dict] | None = None):
-    body = {"status": status, "title": HTTPStatus(status).phrase, "detail": detail, "errors": errors or []}
-    return api.create_response(request, body, status=status)
+    return api.create_response(request, problem_body(status, detail, errors), status=status)
 
 
 def _location(loc) -> str:
@@ -86,9 +133,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def _denied(request, exc: PermissionDenied):
         return _problem(api, request, 403, str(exc))
 
+    @api.exception_handler(DjangoPermissionDenied)
+    def _django_denied(request, exc):
+        return _problem(api, request, 403, str(exc) or "Not allowed.")
+
     @api.exception_handler(AuthenticationError)
     def _unauthenticated(request, exc):
-        return _problem(api, request, 401, "Sign in, or send 'Authorization: Bearer <API token>'.")
+        response = _problem(api, request, 401, UNAUTHENTICATED)
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response
 
     @api.exception_handler(HttpError)
     def _http_error(request, exc: HttpError):
@@ -97,6 +150,35 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request, exc):
         return _problem(api, request, 413, "The request body is too large.")
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request, exc):
+        return _problem(api, request, 400, "The request is malformed.")
+
+    @api.exception_handler(OperationalError)
+    @api.exception_handler(InterfaceError)
+    def _database_down(request, exc):
+        _log_failure(request, 503)
+        response = _problem(api, request, 503, DATABASE_DOWN)
+        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return response
+
+    @api.exception_handler(Exception)
+    def _server_error(request, exc):
+        _log_failure(request, 500)
+        return _problem(api, request, 500, SERVER_ERROR)
+
+
+def _log_failure(request, status: int) -> None:
+    """Log the failure being handled with its traceback, and tell listeners (error reporters, the test client)."""
+    logger.error(
+        "%s: %s",
+        "Service Unavailable" if status == 503 else "Internal Server Error",
+        request.path,
+        exc_info=True,
+        extra={"status_code": status, "request": request},
+    )
+    got_request_exception.send(sender=None, request=request)
 
 
 class PageQuery(Schema):
@@ -138,8 +220,15 @@ def register_crud(
     delete: Callable[..., None],
     instance_kwarg: str,
     queryset: Callable[[models.QuerySet], models.QuerySet] = lambda qs: qs,
+    create_permission: str = Permission.CREATE,
+    change_permission: str = Permission.CHANGE,
+    delete_permission: str = Permission.DELETE,
 ) -> None:
-    """List, create, read, update and delete endpoints for one model, all through its services."""
+    """List, create, read, update and delete endpoints for one model, all through its services.
+
+    The writes refuse a role without the given permission (403) before the body is read; the services check
+    their own rules again. A PATCH that sends no field changes nothing and answers the record.
+    """
     filter_schema = filters
     name = model._meta.verbose_name
     plural = model._meta.verbose_name_plural
@@ -155,7 +244,11 @@ def register_crud(
         return paginate(qs, limit, offset)
 
     @router.post(
-        f"/{path}", response={201: out, **WRITE_ERRORS}, summary=f"Create a {name}", operation_id=f"create_{path}"
+        f"/{path}",
+        response={201: out, **WRITE_ERRORS},
+        summary=f"Create a {name}",
+        operation_id=f"create_{path}",
+        auth=requires(create_permission),
     )
     def create_(request, payload: create_in):  # type: ignore[valid-type]
         obj = create(actor=request.auth, **payload.model_dump())
@@ -166,15 +259,25 @@ def register_crud(
         return _get(request.auth, id)
 
     @router.patch(
-        item_path, response={200: out, **WRITE_ERRORS}, summary=f"Change a {name}", operation_id=f"update_{path}"
+        item_path,
+        response={200: out, **WRITE_ERRORS},
+        summary=f"Change a {name}",
+        operation_id=f"update_{path}",
+        auth=requires(change_permission),
     )
     def update_(request, id: uuid.UUID, payload: patch_in):  # type: ignore[valid-type]
         obj = _get(request.auth, id)
-        update(actor=request.auth, **{instance_kwarg: obj}, **payload.model_dump(exclude_unset=True))
+        changes = payload.model_dump(exclude_unset=True)
+        if changes:
+            update(actor=request.auth, **{instance_kwarg: obj}, **changes)
         return _get(request.auth, id)
 
     @router.delete(
-        item_path, response={204: None, **WRITE_ERRORS}, summary=f"Delete a {name}", operation_id=f"delete_{path}"
+        item_path,
+        response={204: None, **WRITE_ERRORS},
+        summary=f"Delete a {name}",
+        operation_id=f"delete_{path}",
+        auth=requires(delete_permission),
     )
     def delete_(request, id: uuid.UUID):
         delete(actor=request.auth, **{instance_kwarg: _get(request.auth, id)})

@@ -1,11 +1,16 @@
-"""Request id, the acting member, and security headers."""
+"""Request id, the acting member, security headers, and JSON problems for every error under /api/."""
 
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 
+from django.core.signals import got_request_exception
+from django.http import JsonResponse
+
 from openaims.base.context import Actor, request_scope
+from openaims.base.errors import DATABASE_RETRY_SECONDS, database_unavailable, problem_body
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -72,3 +77,55 @@ class SecurityHeadersMiddleware:
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
+
+
+_API_PREFIX = "/api/"
+_API_DETAILS = {
+    400: "The request is malformed.",
+    403: "Not allowed.",
+    404: "No such API path.",
+    405: "This method is not allowed here.",
+    500: "The server failed to answer this request; the failure is logged.",
+    503: "The database is unavailable; try again shortly.",
+}
+_BODY_HEADERS = {"content-type", "content-length", "content-disposition", "content-language"}
+
+
+def _remember_exception(sender, request=None, **kwargs) -> None:
+    """Keep the failing exception on the request, so an API answer can say 503 when the database is down."""
+    if request is not None:
+        request.failure = sys.exc_info()[1]
+
+
+got_request_exception.connect(_remember_exception, dispatch_uid="openaims.base.middleware.remember_exception")
+
+
+class ApiProblemMiddleware:
+    """Under ``/api/``, every error answer is the API's JSON problem, whoever produced it.
+
+    The API's own errors already are; this catches the rest: an unknown path (404), a method the path does not
+    have (405), a server error outside the API's handlers (500, or 503 with Retry-After when the database is
+    unavailable), and Django's own refusals (e.g. a disallowed host, 400).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(_API_PREFIX) or response.status_code < 400:
+            return response
+        if response.get("Content-Type", "").startswith("application/json"):
+            return response
+        status = response.status_code
+        if status >= 500 and database_unavailable(getattr(request, "failure", None)):
+            status = 503
+        detail = _API_DETAILS.get(status) or problem_body(status, "")["title"]
+        problem = JsonResponse(problem_body(status, detail), status=status)
+        for header, value in response.items():  # security headers, Allow, WWW-Authenticate, ...
+            if header.lower() not in _BODY_HEADERS:
+                problem[header] = value
+        problem.cookies = response.cookies
+        if status == 503:
+            problem["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return problem

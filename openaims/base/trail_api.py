@@ -1,13 +1,11 @@
 """The organization's whole trail, for auditors and admins, and its verification."""
 
-import datetime as dt
-
 from ninja import Query, Router, Schema
 
 from openaims.accounts.choices import Permission
 from openaims.base.api import paginate
 from openaims.base.models import TrailAction, TrailEvent
-from openaims.base.schemas import READ_ERRORS, ShortText, TrailEventOut, page_schema
+from openaims.base.schemas import READ_ERRORS, DateTime, ShortText, TrailEventOut, page_schema
 from openaims.base.trail import verify_organization
 
 router = Router(tags=["Trail"])
@@ -19,8 +17,8 @@ class TrailFilters(Schema):
     action: TrailAction | None = None
     actor: ShortText | None = None
     request_id: ShortText | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    since: DateTime | None = None
+    until: DateTime | None = None
 
 
 def trail_events(actor, filters) -> TrailEvent:

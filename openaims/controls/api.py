@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from ninja import Query, Router, Status
 
 from openaims.base.api import paginate
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, TrailEventOut, page_schema
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, TrailEventOut, file_answer, page_schema
 from openaims.base.selectors import get_scoped
 from openaims.base.trail import history_for
 from openaims.controls import schemas as s
@@ -145,16 +145,9 @@ def read_version(request, id: uuid.UUID):
     summary="Export the SoA (a version, or the current draft) as XLSX, DOCX or PDF",
     description="Needs the export right. Cover: organization, version, approval (or 'draft — not approved').",
     operation_id="export_soa",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The document, as an attachment",
-                "content": {ctype: {"schema": {"type": "string", "format": "binary"}} for _, ctype in FORMATS.values()},
-            }
-        }
-    },
+    openapi_extra=file_answer("The document, as an attachment", [ctype for _, ctype in FORMATS.values()]),
 )
-def export(request, query: Query[s.ExportQuery]):
+def export(request, query: Query[s.SoAExportQuery]):
     exported = export_soa(actor=request.auth, fmt=query.format, version=query.version)
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'

@@ -163,7 +163,7 @@ class SoAVersionDetailOut(SoAVersionOut):
     previous_number: int | None = None
 
 
-class ExportQuery(Schema):
+class SoAExportQuery(Schema):
     format: ExportFormat
     version: int | None = Field(default=None, ge=1, le=2_147_483_647, description="Version number; draft if absent.")
 

@@ -10,7 +10,7 @@ from ninja.decorators import decorate_view
 
 from openaims.base.api import register_crud
 from openaims.base.errors import field_errors
-from openaims.base.schemas import READ_ERRORS, Problem
+from openaims.base.schemas import READ_ERRORS, Problem, file_answer
 from openaims.base.selectors import get_scoped
 from openaims.evidence import schemas as s
 from openaims.evidence import selectors, services
@@ -65,14 +65,7 @@ def upload(request, file: File[UploadedFile], data: Form[s.EvidenceUploadIn]):
         "409: the stored file is missing or no longer matches its SHA-256 (the bytes are not sent)."
     ),
     operation_id="download_evidence",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The file, as an attachment",
-                "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer("The file, as an attachment", ["application/octet-stream"]),
 )
 def download(request, id: uuid.UUID):
     evidence = get_scoped(Evidence, request.auth, id)

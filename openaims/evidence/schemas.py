@@ -43,6 +43,8 @@ class EvidenceUploadIn(EvidenceFields):
 
 
 class EvidencePatch(Schema):
+    """Fields left out stay as they are; null clears only what may be empty (valid_until, owner_id)."""
+
     title: Name | None = None
     description: LongText | None = None
     url: Url | None = None
@@ -51,7 +53,7 @@ class EvidencePatch(Schema):
     collected_on: dt.date | None = None
     valid_until: dt.date | None = None
     owner_id: uuid.UUID | None = None
-    ai_systems: list[uuid.UUID] | None = Field(default=None, max_length=500)
+    ai_systems: list[uuid.UUID] = Field(default=None, max_length=500)
 
 
 class EvidenceOut(Schema):

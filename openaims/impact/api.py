@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema, Status
 
 from openaims.base.api import register_crud
 from openaims.base.errors import NotFound
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, file_answer
 from openaims.base.selectors import get_scoped
 from openaims.impact import schemas as s
 from openaims.impact import selectors, services
@@ -141,7 +141,7 @@ def revise(request, id: uuid.UUID):
     return Status(201, _assessment(request, revision.pk))
 
 
-class ExportQuery(Schema):
+class AssessmentExportQuery(Schema):
     format: Literal["docx", "pdf"]
 
 
@@ -151,16 +151,9 @@ class ExportQuery(Schema):
     summary="Export an assessment as DOCX or PDF",
     description="Needs the export right. Cover: organization, AI system, template, status, approval.",
     operation_id="export_impact-assessments",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The document, as an attachment",
-                "content": {ctype: {"schema": {"type": "string", "format": "binary"}} for _, ctype in FORMATS.values()},
-            }
-        }
-    },
+    openapi_extra=file_answer("The document, as an attachment", [ctype for _, ctype in FORMATS.values()]),
 )
-def export(request, id: uuid.UUID, query: Query[ExportQuery]):
+def export(request, id: uuid.UUID, query: Query[AssessmentExportQuery]):
     exported = export_assessment(actor=request.auth, impact_assessment=_assessment(request, id), fmt=query.format)
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'

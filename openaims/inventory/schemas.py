@@ -45,24 +45,26 @@ class AISystemIn(AISystemBase):
 
 
 class AISystemPatch(Schema):
-    name: Name | None = None
-    purpose: ShortText | None = None
-    intended_use: LongText | None = None
-    description: LongText | None = None
+    """Fields left out stay as they are; null is refused except on owner_id (no owner)."""
+
+    name: Name = None
+    purpose: ShortText = None
+    intended_use: LongText = None
+    description: LongText = None
     owner_id: uuid.UUID | None = None
-    business_unit: ShortText | None = None
-    ai_roles: list[AIRole] | None = Field(default=None, max_length=5)
-    in_scope: bool | None = None
-    scope_reason: LongText | None = None
-    deployment_context: LongText | None = None
-    affected_stakeholders: LongText | None = None
-    human_oversight: HumanOversight | None = None
-    automation_level: AutomationLevel | None = None
-    uses_personal_data: bool | None = None
-    personal_data_categories: LongText | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
-    datasets: list[uuid.UUID] | None = Field(default=None, max_length=500)
-    suppliers: list[uuid.UUID] | None = Field(default=None, max_length=500)
+    business_unit: ShortText = None
+    ai_roles: list[AIRole] = Field(default=None, max_length=5)
+    in_scope: bool = None
+    scope_reason: LongText = None
+    deployment_context: LongText = None
+    affected_stakeholders: LongText = None
+    human_oversight: HumanOversight = None
+    automation_level: AutomationLevel = None
+    uses_personal_data: bool = None
+    personal_data_categories: LongText = None
+    tags: list[Tag] = Field(default=None, max_length=50)
+    datasets: list[uuid.UUID] = Field(default=None, max_length=500)
+    suppliers: list[uuid.UUID] = Field(default=None, max_length=500)
 
 
 class AISystemOut(AISystemBase):

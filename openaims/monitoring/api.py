@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from ninja import Query, Router, Status
 
 from openaims.base.api import paginate, register_crud
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, Problem, page_schema
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, Problem, file_answer, page_schema
 from openaims.base.selectors import get_scoped
 from openaims.inventory.models import AISystem
 from openaims.monitoring import schemas as s
@@ -52,6 +52,7 @@ register_crud(
     instance_kwarg="monitor",
     queryset=lambda qs: qs.prefetch_related("objectives", "controls"),
 )
+
 
 @router.get(
     "/connections",
@@ -260,14 +261,7 @@ def acknowledge_alert(request, id: uuid.UUID):
     description="Needs the export right. The monitoring page's charts (vector SVG), each monitor's latest run with "
     "its thresholds and per-group values, and the open nonconformities.",
     operation_id="monitoring-report_systems",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "The report, as an attachment",
-                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=file_answer("The report, as an attachment", ["application/pdf"]),
 )
 def monitoring_report(request, id: uuid.UUID):
     from django.http import HttpResponse

@@ -61,9 +61,14 @@ class Trigger(models.TextChoices):
     MANUAL = "manual", "By hand"
 
 
-class Severity(models.TextChoices):
+class AlertSeverity(models.TextChoices):
+    """How bad a monitor's alert is (one name in the API's schema, apart from a nonconformity's severity)."""
+
     WARNING = "warning", "Warning"
     CRITICAL = "critical", "Critical"
+
+
+Severity = AlertSeverity  # the name the monitoring modules import
 
 
 #: The comparison a threshold makes: the measured value must satisfy ``value <operator> threshold``.

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from openaims.base.schemas import LongText, Name, ShortText, text
-from openaims.monitoring.choices import DataSourceKind, MonitorKind, RunStatus, Schedule, Severity, Trigger, Window
+from openaims.base.schemas import DateTime, LongText, Name, ShortText, text
+from openaims.monitoring.choices import AlertSeverity, DataSourceKind, MonitorKind, RunStatus, Schedule, Trigger, Window
 
 Column = text(100)
 ColumnList = Annotated[list[Column], Field(max_length=200)]
@@ -102,8 +102,8 @@ class MonitorIn(Schema):
     thresholds: Thresholds = Field(default_factory=list)
     protected_attributes: ColumnList = Field(default_factory=list)
     window: Window = Window.WEEKLY
-    reference_start: dt.datetime | None = None
-    reference_end: dt.datetime | None = None
+    reference_start: DateTime | None = None
+    reference_end: DateTime | None = None
     min_group_size: Annotated[int, Field(ge=0, le=10**9)] = 30
     schedule: Schedule = Schedule.DAILY
     active: bool = True
@@ -119,8 +119,8 @@ class MonitorPatch(Schema):
     thresholds: Thresholds | None = None
     protected_attributes: ColumnList | None = None
     window: Window | None = None
-    reference_start: dt.datetime | None = None
-    reference_end: dt.datetime | None = None
+    reference_start: DateTime | None = None
+    reference_end: DateTime | None = None
     min_group_size: Annotated[int, Field(ge=0, le=10**9)] | None = None
     schedule: Schedule | None = None
     active: bool | None = None
@@ -152,7 +152,7 @@ class MonitorFilters(Schema):
 class MonitorRunIn(Schema):
     """Which window to measure: the one containing ``window_start``, or the last complete one."""
 
-    window_start: dt.datetime | None = None
+    window_start: DateTime | None = None
 
 
 # --- Runs and alerts -------------------------------------------------------------------------------------
@@ -206,7 +206,7 @@ class AlertOut(Timestamps):
     value: float | None
     operator: str
     threshold: float | None
-    severity: Severity
+    severity: AlertSeverity
     message: str
     acknowledged_by_id: uuid.UUID | None
     acknowledged_at: dt.datetime | None

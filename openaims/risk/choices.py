@@ -42,9 +42,14 @@ class RiskStatus(models.TextChoices):
 OPEN_STATUSES = (RiskStatus.IDENTIFIED, RiskStatus.ASSESSED, RiskStatus.TREATING)
 
 
-class ActionStatus(models.TextChoices):
+class RiskActionStatus(models.TextChoices):
+    """Where a risk treatment action stands (one name in the API's schema, apart from a corrective action's)."""
+
     OPEN = "open", "Open"
     DONE = "done", "Done"
+
+
+ActionStatus = RiskActionStatus  # the name the risk modules import
 
 
 BADGE_COLOURS = {

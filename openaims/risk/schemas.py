@@ -15,7 +15,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from openaims.base.schemas import LongText, Name, ShortText, text
-from openaims.risk.choices import ActionStatus, RiskLevel, RiskStatus, TreatmentOption
+from openaims.risk.choices import RiskActionStatus, RiskLevel, RiskStatus, TreatmentOption
 
 Ids = Annotated[list[uuid.UUID], Field(max_length=500)]
 Rating = Annotated[int, Field(ge=1, le=7, description="On the criteria's scale: 1 (lowest) to its size (3-7).")]
@@ -190,14 +190,14 @@ class RiskActionIn(Schema):
     description: text(500, 1)
     owner_id: uuid.UUID | None = None
     due_date: dt.date | None = None
-    status: ActionStatus = ActionStatus.OPEN
+    status: RiskActionStatus = RiskActionStatus.OPEN
 
 
 class RiskActionPatch(Schema):
     description: text(500, 1) | None = None
     owner_id: uuid.UUID | None = None
     due_date: dt.date | None = None
-    status: ActionStatus | None = None
+    status: RiskActionStatus | None = None
 
 
 class RiskActionOut(RiskActionIn, Timestamps):
@@ -209,7 +209,7 @@ class RiskActionOut(RiskActionIn, Timestamps):
 class RiskActionFilters(Schema):
     q: ShortText | None = None
     risk_id: uuid.UUID | None = None
-    status: ActionStatus | None = None
+    status: RiskActionStatus | None = None
     owner_id: uuid.UUID | None = None
     overdue: bool | None = None
 

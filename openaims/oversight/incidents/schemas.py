@@ -11,7 +11,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from openaims.accounts.choices import Role
-from openaims.base.schemas import LongText, Name, ShortText, text
+from openaims.base.schemas import DateTime, LongText, Name, ShortText, text
 from openaims.oversight.incidents.choices import (
     ConcernStatus,
     DutyRule,
@@ -55,8 +55,8 @@ class IncidentIn(Schema):
     personal_data_breach: bool = False
     affected_count: int | None = Field(None, ge=0, le=10**9)
     affected_description: LongText = ""
-    occurred_at: dt.datetime | None = None
-    detected_at: dt.datetime | None = Field(None, description="When the organization became aware (default now).")
+    occurred_at: DateTime | None = None
+    detected_at: DateTime | None = Field(None, description="When the organization became aware (default now).")
     status: IncidentStatus = IncidentStatus.OPEN
     containment: LongText = ""
     nonconformities: Ids = Field(default_factory=list)
@@ -79,8 +79,8 @@ class IncidentPatch(Schema):
     personal_data_breach: bool | None = None
     affected_count: int | None = Field(None, ge=0, le=10**9)
     affected_description: LongText | None = None
-    occurred_at: dt.datetime | None = None
-    detected_at: dt.datetime | None = None
+    occurred_at: DateTime | None = None
+    detected_at: DateTime | None = None
     status: IncidentStatus | None = None
     containment: LongText | None = None
     nonconformities: Ids | None = None
@@ -150,7 +150,7 @@ class OpenNonconformityIn(Schema):
 class TimelineEntryIn(Schema):
     incident_id: uuid.UUID
     what: text(10000, 1)
-    at: dt.datetime | None = Field(None, description="When (default now).")
+    at: DateTime | None = Field(None, description="When (default now).")
 
 
 class TimelineEntryOut(Timestamps):
@@ -171,7 +171,7 @@ class NotificationDutyIn(Schema):
     recipient: text(300, 1) = Field(description="The authority or person to notify.")
     incident_id: uuid.UUID
     legal_basis: ShortText = ""
-    deadline: dt.datetime
+    deadline: DateTime
     reference: text(200) = ""
     notes: LongText = ""
     evidence: Ids = Field(default_factory=list)
@@ -180,7 +180,7 @@ class NotificationDutyIn(Schema):
 class NotificationDutyPatch(Schema):
     recipient: text(300, 1) | None = None
     legal_basis: ShortText | None = None
-    deadline: dt.datetime | None = None
+    deadline: DateTime | None = None
     reference: text(200) | None = None
     notes: LongText | None = None
     evidence: Ids | None = None
@@ -227,7 +227,7 @@ class NotificationDutyFilters(Schema):
 
 
 class MarkSentIn(Schema):
-    sent_at: dt.datetime | None = Field(None, description="When it was sent (default now).")
+    sent_at: DateTime | None = Field(None, description="When it was sent (default now).")
     reference: text(200) = ""
     evidence: Ids = Field(default_factory=list, description="Evidence of sending (e.g. the submission receipt).")
 

@@ -7,33 +7,18 @@ the API sees what the review page shows.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import AfterValidator
 
-from openaims.base.schemas import LongText, Name, ShortText, text
+from openaims.base.schemas import DateTime, LongText, Name, ShortText, json_value, text
 from openaims.oversight.reviews.choices import DecisionAction, ReviewLevel, ReviewStatus, RuleKind
 
 Outcome = text(200, 1)
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Number = Annotated[float, Field(ge=-1e15, le=1e15, allow_inf_nan=False)]
-MAX_JSON_CHARS = 20000
-
-
-def _small_json(value):
-    try:
-        size = len(json.dumps(value, allow_nan=False))
-    except ValueError as exc:  # PostgreSQL's jsonb has no NaN or Infinity
-        raise ValueError("must not contain NaN or Infinity") from exc
-    if size > MAX_JSON_CHARS:
-        raise ValueError(f"must be at most {MAX_JSON_CHARS} characters as JSON")
-    return value
-
-
-SmallJson = Annotated[Any, AfterValidator(_small_json)]
+SmallJson = json_value(max_bytes=20_000)
 GroupValue = text(200) | Annotated[int, Field(ge=-(10**15), le=10**15)] | Number | bool
 
 
@@ -267,15 +252,6 @@ class OversightMetricsOut(Schema):
     by_group: dict[str, OversightFigures]
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A time without a zone is UTC."""
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 class OversightMetricsQuery(Schema):
-    start: Annotated[dt.datetime | None, AfterValidator(_aware)] = Field(
-        None, description="Items submitted from (inclusive); UTC unless a zone is given."
-    )
-    end: Annotated[dt.datetime | None, AfterValidator(_aware)] = Field(
-        None, description="Items submitted before (exclusive)."
-    )
+    start: DateTime | None = Field(None, description="Items submitted from (inclusive); UTC unless a zone is given.")
+    end: DateTime | None = Field(None, description="Items submitted before (exclusive).")

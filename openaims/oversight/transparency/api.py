@@ -9,7 +9,7 @@ from ninja import Query, Router
 
 from openaims.accounts.choices import Permission
 from openaims.base.api import register_crud
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, file_answer
 from openaims.base.selectors import get_scoped
 from openaims.inventory.models import AISystem
 from openaims.oversight.transparency import schemas as s
@@ -31,14 +31,9 @@ def _system(request, id: uuid.UUID) -> AISystem:
     summary="The AI system card, generated from the records: JSON, or a Markdown, HTML or PDF file",
     description="JSON needs the read right; the files need the export right (recorded in the trail).",
     operation_id="card_systems",
-    openapi_extra={
-        "responses": {
-            200: {  # an int, so it merges with the JSON answer ninja documents
-                "description": "The card (JSON), or the card as an attachment",
-                "content": {ctype: {"schema": {"type": "string", "format": "binary"}} for _, ctype in FORMATS.values()},
-            }
-        }
-    },
+    openapi_extra=file_answer(
+        "The card (JSON), or the card as an attachment", [ctype for _, ctype in FORMATS.values()]
+    ),
 )
 def card(request, id: uuid.UUID, query: Query[s.CardQuery]):
     system = _system(request, id)
