@@ -208,6 +208,44 @@ def verify_organization(organization, *, workers: int | None = None) -> tuple[in
     return count, None
 
 
+def verify_span(organization, *, first: int, last: int, prev_hash: str) -> tuple[int, ChainBreak | None]:
+    """Recompute events ``first..last`` of an organization, the first expected to follow ``prev_hash``.
+
+    What a checkpoint needs: the events since the previous checkpoint, without the whole chain again.
+    """
+    if last < first:
+        return 0, None
+    table = connection.ops.quote_name(TrailEvent._meta.db_table)
+    key = organization.pk.hex if connection.vendor == "sqlite" else str(organization.pk)
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        result = verify_range(
+            cursor,
+            vendor=connection.vendor,
+            table=table,
+            organization_id=str(organization.pk),
+            organization_key=key,
+            first=first,
+            last=last,
+            prev_hash=prev_hash,
+        )
+    if result.broken is not None:
+        return result.count, _canonical(result.broken)
+    if not result.complete:
+        missing = first + result.count
+        return result.count, ChainBreak(missing, "", f"event #{missing} is missing")
+    return result.count, None
+
+
+def event_time(organization, sequence: int) -> str:
+    """When event ``sequence`` of an organization was written (UTC, to the second), or "" when there is none."""
+    stamp = (
+        TrailEvent.objects.filter(organization=organization, sequence=sequence)
+        .values_list("timestamp", flat=True)
+        .first()
+    )
+    return stamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if stamp else ""
+
+
 def _canonical(broken: ChainBreak) -> ChainBreak:
     """The event id as a hyphenated UUID (SQLite stores it as 32 hex digits)."""
     if broken.event_id and "-" not in broken.event_id:

@@ -25,6 +25,9 @@ def init() -> None:
     if db["ENGINE"].endswith("sqlite3"):
         os.makedirs(os.path.dirname(db["NAME"]) or ".", exist_ok=True)
     call_command("migrate", interactive=False, verbosity=0)
+    from openaims.base.trail_checkpoints import signing_key
+
+    signing_key()  # the trail's checkpoint key (AIMS_TRAIL_KEY_FILE, mode 0600), made once
     call_command("collectstatic", interactive=False, verbosity=0)
     console.print(f"Database ready ({db['ENGINE'].rsplit('.', 1)[-1]}: {db['NAME']}); data in {settings.AIMS_DATA_DIR}")
 
@@ -144,30 +147,128 @@ def token_create(
 
 
 @trail_app.command("verify")
-def trail_verify(org: str = typer.Option(None, "--org", help="Organization slug (default: every one).")) -> None:
-    """Recompute the hash chain; print "ok, N events" or the first event that does not match."""
+def trail_verify(
+    org: str = typer.Option(None, "--org", help="Organization slug (default: every one)."),
+    public_key: str = typer.Option(
+        None, "--public-key", help="Check the checkpoints with this copy of the public key (PEM) kept apart."
+    ),
+) -> None:
+    """Recompute the hash chain and check it against the signed checkpoints; print "ok, N events" or the first
+    event or checkpoint that does not match (exit 1)."""
     from openaims.accounts.models import Organization
-    from openaims.base.trail import verify_organization
+    from openaims.base.trail_checkpoints import public_key as checkpoint_key
+    from openaims.base.trail_checkpoints import read_checkpoints, verify_trail
 
     organizations = Organization.objects.all()
     if org:
         organizations = organizations.filter(slug=org)
         if not organizations.exists():
             fail(f"--org: no organization {org!r}")
-    failed = False
+    pem = None
+    if public_key:
+        try:
+            with open(public_key, "rb") as handle:
+                pem = handle.read()
+        except OSError:
+            fail("--public-key: cannot read that file")
+    try:
+        key = checkpoint_key(pem)
+    except ValueError:
+        fail("--public-key: not an Ed25519 public key in PEM" if pem else "the trail key file is not an Ed25519 key")
+    checkpoints, problem = read_checkpoints(key)
+    failed = problem is not None
+    if problem is not None:
+        console.print(f"checkpoints: BROKEN at {problem}", highlight=False)
     for organization in organizations:
-        count, broken = verify_organization(organization)
-        if broken is None:
-            console.print(f"{organization.slug}: ok, {count} events", highlight=False)
-        else:
+        verdict = verify_trail(organization, checkpoints)
+        if verdict.problem:
+            failed = True
+            console.print(f"{organization.slug}: BROKEN at {verdict.problem}", highlight=False)
+            continue
+        anchored = (
+            f", {verdict.checkpoints} checkpoints (latest at #{verdict.latest.sequence}, {verdict.latest.time})"
+            if verdict.latest
+            else ", no checkpoint yet"
+        )
+        console.print(f"{organization.slug}: ok, {verdict.events} events{anchored}", highlight=False)
+    if not org:
+        known = {str(pk) for pk in Organization.objects.values_list("pk", flat=True)}
+        orphans = [c for c in checkpoints if c.organization_id not in known]
+        if orphans:
             failed = True
             console.print(
-                f"{organization.slug}: BROKEN at event #{broken.sequence} (id {broken.event_id or '-'}): "
-                f"{broken.reason}; {count} events before it verify",
+                f"checkpoints: BROKEN at checkpoint line {orphans[0].line} ({orphans[0].time}): "
+                "its organization is not in the database (deleted with its trail)",
                 highlight=False,
             )
     if failed:
         raise typer.Exit(1)
+
+
+@trail_app.command("checkpoint")
+def trail_checkpoint(org: str = typer.Option(None, "--org", help="Organization slug (default: every one).")) -> None:
+    """Sign each organization's chain head and append it to the checkpoints file (when the head moved)."""
+    from openaims.accounts.models import Organization
+    from openaims.base.trail_checkpoints import checkpoint_trails
+
+    organizations = Organization.objects.all()
+    if org:
+        organizations = organizations.filter(slug=org)
+        if not organizations.exists():
+            fail(f"--org: no organization {org!r}")
+    refused = False
+    for outcome in checkpoint_trails(organizations):
+        slug, checkpoint = outcome.organization.slug, outcome.checkpoint
+        if outcome.status == "written":
+            console.print(f"{slug}: checkpoint at event #{checkpoint.sequence} ({checkpoint.time})", highlight=False)
+        elif outcome.status == "unchanged":
+            since = f" since the checkpoint of {checkpoint.time} at #{checkpoint.sequence}" if checkpoint else ""
+            console.print(f"{slug}: unchanged{since}", highlight=False)
+        else:
+            refused = True
+            console.print(f"{slug}: REFUSED, {outcome.reason} (run aims trail verify)", highlight=False)
+    if refused:
+        raise typer.Exit(1)
+
+
+@trail_app.command("public-key")
+def trail_public_key(
+    out: str = typer.Option(None, "--out", help="Write the PEM to this file (default: print it)."),
+) -> None:
+    """Print (or write) the public key of the checkpoints, PEM; keep a copy away from this server."""
+    from openaims.base.trail_checkpoints import signing_key
+    from openaims.trail.checkpoint import key_id, public_key_pem
+
+    key = signing_key()
+    pem = public_key_pem(key)
+    if not out:
+        sys.stdout.write(pem.decode("ascii"))
+        return
+    try:
+        with open(out, "wb") as handle:
+            handle.write(pem)
+    except OSError:
+        fail("--out: cannot write that file")
+    console.print(f"Public key written (key id {key_id(key)}).", highlight=False)
+
+
+@trail_app.command("export")
+def trail_export(
+    out: str = typer.Option(..., "--out", help="The zip file to write."),
+    org: str = OrgOption,
+) -> None:
+    """Write the organization's trail, checkpoints and public key as a zip for python -m openaims.trail.verify."""
+    from openaims.base.trail_export import trail_export as export
+
+    organization = resolve_actor(org, None).organization
+    try:
+        with open(out, "wb") as handle:
+            export(organization, handle)
+    except OSError:
+        fail("--out: cannot write that file")
+    console.print(
+        f"Trail of {organization.slug} written; check it with: python -m openaims.trail.verify FILE", highlight=False
+    )
 
 
 def register(app: typer.Typer) -> None:

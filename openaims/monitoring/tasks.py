@@ -2,8 +2,9 @@
 
 Every minute a periodic task enqueues each due monitor (``next_run_at`` reached) as a task of its own, so one
 slow data source does not hold up the others; every hour the prediction stores with many small parts are
-compacted. ``aims worker`` runs the consumer. Tests run tasks at once
-(immediate mode) unless ``AIMS_TASKS_IMMEDIATE=0``.
+compacted; every 15 minutes each organization's trail head that moved is checkpointed (signed, outside the
+database). ``aims worker`` runs the consumer. Tests run tasks at once (immediate mode) unless
+``AIMS_TASKS_IMMEDIATE=0``.
 """
 
 from __future__ import annotations
@@ -84,3 +85,24 @@ def compact_stores() -> list[str]:
 @huey.periodic_task(crontab(minute="17"))
 def compact_stores_every_hour() -> None:
     compact_stores()
+
+
+def checkpoint_trails() -> list[str]:
+    """Sign and append a checkpoint of every organization's trail head that moved; returns their slugs."""
+    from openaims.accounts.models import Organization
+    from openaims.base.trail_checkpoints import checkpoint_trails as checkpoint
+
+    _release_stale_connections()
+    try:
+        outcomes = checkpoint(Organization.objects.all())
+    finally:
+        _release_stale_connections()
+    for outcome in outcomes:
+        if outcome.status == "refused":
+            logger.error("trail checkpoint of %s refused: %s", outcome.organization.slug, outcome.reason)
+    return [o.organization.slug for o in outcomes if o.status == "written"]
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def checkpoint_trails_every_quarter_hour() -> None:
+    checkpoint_trails()

@@ -180,3 +180,7 @@ LOGGING = {
 AIMS_CONNECTIONS: list[dict] = []
 AIMS_CONNECTIONS_FILE = os.environ.get("AIMS_CONNECTIONS_FILE") or str(AIMS_DATA_DIR / "connections.json")
 AIMS_IMPORT_ROOTS = os.environ.get("AIMS_IMPORT_ROOTS", "")
+# Signed checkpoints of the trail (aims trail checkpoint, the worker every 15 minutes), outside the database.
+_trail_dir = AIMS_DATA_DIR / "trail"
+AIMS_TRAIL_KEY_FILE = os.environ.get("AIMS_TRAIL_KEY_FILE") or str(_trail_dir / "checkpoint.key")
+AIMS_TRAIL_CHECKPOINTS_FILE = os.environ.get("AIMS_TRAIL_CHECKPOINTS_FILE") or str(_trail_dir / "checkpoints.jsonl")

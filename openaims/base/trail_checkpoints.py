@@ -1,0 +1,208 @@
+"""Signed checkpoints of each organization's trail head, and the trail verified against them.
+
+The chain alone shows that no event was changed *unless every later hash and the head were recomputed*, and it
+cannot show that the tail, or the whole trail, was removed. Checkpoints close that gap from outside the database:
+:func:`checkpoint_trails` signs each organization's head with the key in ``AIMS_TRAIL_KEY_FILE`` and appends it to
+``AIMS_TRAIL_CHECKPOINTS_FILE`` (the worker does it every 15 minutes, ``aims trail checkpoint`` on demand), and
+:func:`verify_trails` checks the chain in the database against every checkpoint (the Django side of
+:mod:`openaims.trail.checkpoint`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.conf import settings
+from django.db.models import Max
+
+from openaims.base.models import TrailEvent, TrailHead
+from openaims.base.trail import event_time, verify_organization, verify_span
+from openaims.trail.checkpoint import (
+    Checkpoint,
+    CheckpointLog,
+    CheckpointProblem,
+    ensure_private_key,
+    load_private_key,
+    load_public_key,
+    read_lines,
+    verify_lines,
+)
+
+
+def key_file() -> Path:
+    return Path(settings.AIMS_TRAIL_KEY_FILE)
+
+
+def checkpoints_file() -> Path:
+    return Path(settings.AIMS_TRAIL_CHECKPOINTS_FILE)
+
+
+def signing_key():
+    """The checkpoint signing key, created (mode 0600) on first use."""
+    return ensure_private_key(key_file())
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class CheckpointOutcome:
+    """What :func:`checkpoint_trails` did for one organization: ``written``, ``unchanged`` or ``refused``."""
+
+    organization: object
+    status: str
+    checkpoint: Checkpoint | None
+    reason: str = ""
+
+
+def _refusal(organization, head, latest: Checkpoint | None) -> str:
+    """Why the chain up to ``head`` may not be checkpointed ("" when it may): it must extend the latest one."""
+    if latest is None:
+        _, broken = verify_organization(organization)
+        return f"event #{broken.sequence}: {broken.reason}" if broken is not None else ""
+    if head.sequence < latest.sequence:
+        return f"the head is at event #{head.sequence}, before the checkpoint of {latest.time} at #{latest.sequence}"
+    if latest.sequence:
+        stored = (
+            TrailEvent.objects.filter(organization=organization, sequence=latest.sequence)
+            .values_list("hash", flat=True)
+            .first()
+        )
+        if stored != latest.head_hash:
+            return f"event #{latest.sequence} does not have the hash of the checkpoint of {latest.time}"
+    _, broken = verify_span(organization, first=latest.sequence + 1, last=head.sequence, prev_hash=latest.head_hash)
+    return f"event #{broken.sequence}: {broken.reason}" if broken is not None else ""
+
+
+def checkpoint_trails(organizations) -> list[CheckpointOutcome]:
+    """Sign and append a checkpoint of each organization whose head moved since its latest checkpoint.
+
+    A head is checkpointed only when the events since the latest checkpoint verify and extend it (so a checkpoint
+    never vouches for a chain that was cut or rewritten); otherwise the organization is ``refused``.
+    """
+    key = signing_key()
+    outcomes = []
+    with CheckpointLog(checkpoints_file()) as log:
+        for organization in organizations:
+            head = TrailHead.objects.filter(organization=organization).first()
+            latest = log.latest.get(str(organization.pk))
+            if head is None or head.sequence == 0:
+                if latest is None:
+                    outcomes.append(CheckpointOutcome(organization, "unchanged", None))
+                else:
+                    reason = f"no trail, but a checkpoint of {latest.time} at event #{latest.sequence}"
+                    outcomes.append(CheckpointOutcome(organization, "refused", latest, reason))
+                continue
+            if latest is not None and (head.sequence, head.hash) == (latest.sequence, latest.head_hash):
+                outcomes.append(CheckpointOutcome(organization, "unchanged", latest))
+                continue
+            reason = _refusal(organization, head, latest)
+            if reason:
+                outcomes.append(CheckpointOutcome(organization, "refused", latest, reason))
+                continue
+            written = log.append(
+                key, organization_id=str(organization.pk), sequence=head.sequence, head_hash=head.hash, time=_now()
+            )
+            outcomes.append(CheckpointOutcome(organization, "written", written))
+    return outcomes
+
+
+def public_key(pem: bytes | None = None) -> Ed25519PublicKey | None:
+    """The key checkpoints are checked with: ``pem`` when given, else the public half of the key file (or None)."""
+    if pem is not None:
+        return load_public_key(pem)
+    try:
+        return load_private_key(key_file()).public_key()
+    except FileNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class TrailVerdict:
+    """One organization's trail against the database and its checkpoints; ``problem`` names the first failure."""
+
+    organization: object
+    events: int
+    checkpoints: int
+    latest: Checkpoint | None
+    problem: str = ""
+
+
+def _checkpoint_problem(organization, checkpoints: list[Checkpoint], good_up_to: int) -> tuple[int, str] | None:
+    """The first checkpoint the database's chain does not reach or match, as ``(sequence, message)``.
+
+    ``good_up_to``: the chain recomputes without a break up to this event, so its stored hashes are the recomputed
+    ones up to there.
+    """
+    if not checkpoints:
+        return None
+    stored: dict[int, str] = {}
+    sequences = sorted({c.sequence for c in checkpoints if c.sequence})
+    for start in range(0, len(sequences), 500):
+        rows = TrailEvent.objects.filter(organization=organization, sequence__in=sequences[start : start + 500])
+        stored.update(rows.values_list("sequence", "hash"))
+    previous = 0
+    for checkpoint in checkpoints:
+        where = f"checkpoint of {checkpoint.time} (line {checkpoint.line})"
+        if checkpoint.sequence and checkpoint.sequence not in stored:
+            highest = TrailEvent.objects.filter(organization=organization).aggregate(Max("sequence"))["sequence__max"]
+            ends = f"it ends at event #{highest}" if highest else "it has no events"
+            return checkpoint.sequence, (
+                f"event #{checkpoint.sequence} of the {where} is missing: the trail was cut back or emptied ({ends})"
+            )
+        if (
+            checkpoint.sequence
+            and checkpoint.sequence <= good_up_to
+            and stored[checkpoint.sequence] != checkpoint.head_hash
+        ):
+            return previous + 1, (
+                f"the chain recomputed to event #{checkpoint.sequence} does not give the hash of the {where}: "
+                f"an event from #{previous + 1} to #{checkpoint.sequence} was rewritten and the hashes after it "
+                "recomputed"
+            )
+        previous = checkpoint.sequence
+    head = TrailHead.objects.filter(organization=organization).values_list("sequence", flat=True).first() or 0
+    latest = checkpoints[-1]
+    if head < latest.sequence:
+        return head + 1, (
+            f"the chain's head is at event #{head}, before the checkpoint of {latest.time} at #{latest.sequence}"
+        )
+    return None
+
+
+def read_checkpoints(public: Ed25519PublicKey | None) -> tuple[list[Checkpoint], CheckpointProblem | None]:
+    """Every checkpoint of the file that verifies (signatures, the file's chain), and the first problem."""
+    lines = read_lines(checkpoints_file())
+    if public is None:
+        first = next(iter(lines), None)
+        if first is None:
+            return [], None
+        return [], CheckpointProblem(1, "", "there is no key file to check the checkpoints with (give --public-key)")
+    return verify_lines(lines, public, file_chain=True)
+
+
+def verify_trail(organization, checkpoints: list[Checkpoint]) -> TrailVerdict:
+    """Recompute ``organization``'s chain and check it against its ``checkpoints`` (already verified)."""
+    own = [c for c in checkpoints if c.organization_id == str(organization.pk)]
+    latest = own[-1] if own else None
+    count, broken = verify_organization(organization)
+    problems: list[tuple[int, str]] = []
+    if broken is not None:
+        when = event_time(organization, broken.sequence)
+        problems.append(
+            (
+                broken.sequence,
+                f"event #{broken.sequence}" + (f" ({when})" if when else "") + f" (id {broken.event_id or '-'}): "
+                f"{broken.reason}; {count} events before it verify",
+            )
+        )
+    good_up_to = broken.sequence - 1 if broken is not None else count
+    found = _checkpoint_problem(organization, own, good_up_to)
+    if found is not None:
+        problems.append(found)
+    problem = min(problems, key=lambda p: p[0])[1] if problems else ""
+    return TrailVerdict(organization, count, len(own), latest, problem)
