@@ -124,5 +124,5 @@ def verify_range_at(connection_info: dict, **kwargs) -> RangeResult:
     import psycopg
 
     # A named (server-side) cursor: rows come in batches instead of all at once.
-    with psycopg.connect(connection_info["conninfo"]) as connection, connection.cursor(name="trail_verify") as cursor:
+    with psycopg.connect(connection_info["conninfo"]) as server, server.cursor(name="trail_verify") as cursor:
         return verify_range(cursor, vendor=vendor, **kwargs)
