@@ -188,6 +188,24 @@ def test_an_edited_event_with_every_later_hash_recomputed_is_caught(owner_actor,
         f"acme: BROKEN at the chain recomputed to event #{second.sequence} does not give the hash of the checkpoint "
         f"of {second.time} (line 2): an event from #{checkpoints[0].sequence + 1} to #{second.sequence} was rewritten"
     ) in result.output
+    refused = _invoke("checkpoint", "--org", "acme")  # the rewritten chain gets no checkpoint of its own
+    assert refused.exit_code == 1
+    assert f"acme: REFUSED, event #{head} does not have the hash of the checkpoint of {checkpoints[2].time}" in (
+        refused.output
+    )
+
+
+def test_no_checkpoint_vouches_for_an_event_changed_since_the_latest_one(owner_actor, trail_files):
+    head, _ = _checkpointed(owner_actor, trail_files)
+    _datasets(owner_actor, "Later", 2)
+    _sql(
+        "UPDATE base_trailevent SET object_label = %s WHERE organization_id = %s AND sequence = %s",
+        ["forged", _key(owner_actor.organization.pk), head + 1],
+    )
+    refused = _invoke("checkpoint")
+    assert refused.exit_code == 1
+    assert f"acme: REFUSED, event #{head + 1}: content does not match its hash" in refused.output
+    assert len(_lines(trail_files[1])) == 3
 
 
 def test_a_forged_checkpoint_line_is_reported(owner_actor, trail_files):
@@ -397,3 +415,28 @@ def test_a_pack_checked_against_a_kept_public_key(owner_actor, trail_files, tmp_
     kept.write_bytes(public_key_pem(Ed25519PrivateKey.generate()))
     result = _offline(str(pack), "--public-key", str(kept))
     assert result.returncode == 1 and "is not the given key" in result.stdout
+
+
+def test_a_pack_missing_a_checkpoint_line_or_with_an_unlisted_file_is_caught(owner_actor, trail_files, tmp_path):
+    _, lines = _checkpointed(owner_actor, trail_files)
+    pack = _export(tmp_path)
+    third = parse_line(lines[2], 3)
+
+    def drop_second(name, content):
+        return lines[0] + b"\n" + lines[2] + b"\n" if name == CHECKPOINTS else content
+
+    result = _offline(str(_rewrite(pack, tmp_path / "dropped.zip", drop_second, recompute_manifest=True)))
+    assert result.returncode == 1
+    assert result.stdout.startswith(
+        f"BROKEN: {CHECKPOINTS}: checkpoint line 2 ({third.time}): does not follow the organization's previous"
+    )
+
+    with zipfile.ZipFile(pack, "a") as archive:
+        archive.writestr("trail/extra.txt", b"planted")
+    result = _offline(str(pack))
+    assert result.returncode == 1 and result.stdout == "BROKEN: trail/extra.txt: in the zip but not in the manifest\n"
+
+
+def test_export_refuses_an_unwritable_out(owner_actor, trail_files, tmp_path):
+    result = _invoke("export", "--out", str(tmp_path / "no-such-folder" / "trail.zip"), "--org", "acme")
+    assert result.exit_code == 1 and "--out: cannot write that file" in result.output
