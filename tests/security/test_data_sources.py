@@ -366,3 +366,9 @@ def test_the_row_cap_refuses_a_large_result(owner_actor, declared, logs_db):
     declared(max_rows=1)  # the fairness query returns a row per group: two groups are too many
     run = _run_query(owner_actor, f"SELECT * FROM {logs_db['logs']}")
     assert run.status == "error" and "more than 1 rows" in run.error
+
+
+def test_the_byte_cap_refuses_a_large_result(owner_actor, declared, logs_db):
+    declared(max_bytes=8)
+    run = _run_query(owner_actor, f"SELECT * FROM {logs_db['logs']}")
+    assert run.status == "error" and "more than 8 bytes" in run.error
