@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from openaims.accounts.choices import Role
 from openaims.cli.main import app
 from openaims.policy.connections import connections_for, declared_connections
-from tests.monitoring.test_postgres_source import POSTGRES_URL
+from tests.monitoring.test_postgres_source import POSTGRES_URL, logs_table, reader_role, reader_url  # noqa: F401
 
 runner = CliRunner()
 
@@ -84,6 +84,16 @@ def test_check_reports_what_the_role_may_do(org, monkeypatch):
     monkeypatch.delenv("AIMS_TEST_SUPER_DSN")
     unset = aims("connection", "check", "super")
     assert unset.exit_code == 1 and "not set up on this server" in unset.output
+
+
+def test_check_passes_the_least_privilege_role(org, monkeypatch, reader_role):  # noqa: F811 - the fixture
+    monkeypatch.setenv("AIMS_TEST_READER_DSN", reader_url(reader_role))
+    aims("connection", "add", "reader", "--kind", "postgres", "--dsn-env", "AIMS_TEST_READER_DSN", "--org", "acme")
+    result = aims("connection", "check", "reader", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["superuser"] is False and report["default_read_only"] is True and report["can_create"] is False
+    assert "read-only role, no superuser" in aims("connection", "check", "reader").output
 
 
 def test_the_form_offers_only_the_organizations_connections(ui_as, settings, other_org):
