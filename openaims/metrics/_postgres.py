@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from openaims.metrics._errors import MetricsError
@@ -19,6 +20,8 @@ from openaims.metrics.sources import (
 )
 
 __all__ = ["PostgresEngine"]
+
+_cursor_numbers = itertools.count(1)
 
 # Type OIDs from pg_type: int2, int4, int8, float4, float8, numeric, oid / bool / name, text, bpchar, varchar.
 _NUMERIC_OIDS = {21, 23, 20, 700, 701, 1700, 26}
@@ -101,11 +104,19 @@ class PostgresEngine(Engine):
         cursor.execute(sql.encode(), prepare=True)
 
     def _execute(self, sql: str) -> list[tuple[Any, ...]]:
-        with self.connection.transaction(), self.connection.cursor() as cursor:
-            self._run(cursor, sql)
-            if self.limits is None:
+        if self.limits is None:
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                cursor.execute(sql.encode())
                 return cursor.fetchall()
-            return self.limits.check(cursor.fetchmany(self.limits.max_rows + 1))
+        with self.connection.transaction():
+            with self.connection.cursor() as cursor:
+                cursor.execute(b"SET TRANSACTION READ ONLY")
+                cursor.execute(f"SET LOCAL statement_timeout = {int(self.limits.statement_timeout_ms)}".encode())
+            # A server-side cursor: sent as one statement of the extended protocol (a second one is refused), and
+            # only the rows up to the cap ever leave the server.
+            with self.connection.cursor(name=f"openaims_{next(_cursor_numbers)}") as cursor:
+                cursor.execute(sql)
+                return self.limits.check(cursor.fetchmany(self.limits.max_rows + 1))
 
     def _describe(self, relation_sql: str) -> dict[str, ColumnKind]:
         with self.connection.transaction(), self.connection.cursor() as cursor:
