@@ -147,12 +147,12 @@ def _checkpoint_problem(organization, checkpoints: list[Checkpoint], good_up_to:
         stored.update(rows.values_list("sequence", "hash"))
     previous = 0
     for checkpoint in checkpoints:
-        where = f"checkpoint of {checkpoint.time} (line {checkpoint.line})"
+        where = f"checkpoint line {checkpoint.line} ({checkpoint.time})"
         if checkpoint.sequence and checkpoint.sequence not in stored:
             highest = TrailEvent.objects.filter(organization=organization).aggregate(Max("sequence"))["sequence__max"]
             ends = f"it ends at event #{highest}" if highest else "it has no events"
             return checkpoint.sequence, (
-                f"event #{checkpoint.sequence} of the {where} is missing: the trail was cut back or emptied ({ends})"
+                f"{where}: event #{checkpoint.sequence} is missing, the trail was cut back or emptied ({ends})"
             )
         if (
             checkpoint.sequence
@@ -160,16 +160,16 @@ def _checkpoint_problem(organization, checkpoints: list[Checkpoint], good_up_to:
             and stored[checkpoint.sequence] != checkpoint.head_hash
         ):
             return previous + 1, (
-                f"the chain recomputed to event #{checkpoint.sequence} does not give the hash of the {where}: "
-                f"an event from #{previous + 1} to #{checkpoint.sequence} was rewritten and the hashes after it "
-                "recomputed"
+                f"{where}: the chain recomputed to event #{checkpoint.sequence} does not give its hash, so an event "
+                f"from #{previous + 1} to #{checkpoint.sequence} was rewritten and the hashes after it recomputed"
             )
         previous = checkpoint.sequence
     head = TrailHead.objects.filter(organization=organization).values_list("sequence", flat=True).first() or 0
     latest = checkpoints[-1]
     if head < latest.sequence:
         return head + 1, (
-            f"the chain's head is at event #{head}, before the checkpoint of {latest.time} at #{latest.sequence}"
+            f"checkpoint line {latest.line} ({latest.time}): the chain's head is at event #{head}, before this "
+            f"checkpoint at #{latest.sequence}"
         )
     return None
 

@@ -178,12 +178,12 @@ def trail_verify(
     checkpoints, problem = read_checkpoints(key)
     failed = problem is not None
     if problem is not None:
-        console.print(f"checkpoints: BROKEN at {problem}", highlight=False)
+        console.print(f"checkpoints: BROKEN: {problem}", highlight=False)
     for organization in organizations:
         verdict = verify_trail(organization, checkpoints)
         if verdict.problem:
             failed = True
-            console.print(f"{organization.slug}: BROKEN at {verdict.problem}", highlight=False)
+            console.print(f"{organization.slug}: BROKEN: {verdict.problem}", highlight=False)
             continue
         anchored = (
             f", {verdict.checkpoints} checkpoints (latest at #{verdict.latest.sequence}, {verdict.latest.time})"
@@ -197,7 +197,7 @@ def trail_verify(
         if orphans:
             failed = True
             console.print(
-                f"checkpoints: BROKEN at checkpoint line {orphans[0].line} ({orphans[0].time}): "
+                f"checkpoints: BROKEN: checkpoint line {orphans[0].line} ({orphans[0].time}): "
                 "its organization is not in the database (deleted with its trail)",
                 highlight=False,
             )

@@ -139,7 +139,7 @@ def test_a_cut_tail_with_the_head_moved_back_is_caught(owner_actor, trail_files)
     result = _invoke("verify", "--org", "acme")
     assert result.exit_code == 1
     latest = parse_line(_lines(trail_files[1])[-1], 3)
-    assert f"acme: BROKEN at event #{head} of the checkpoint of {latest.time} (line 3) is missing" in result.output
+    assert f"acme: BROKEN: checkpoint line 3 ({latest.time}): event #{head} is missing" in result.output
     assert f"(it ends at event #{keep})" in result.output
     refused = _invoke("checkpoint", "--org", "acme")  # and no new checkpoint vouches for the shorter chain
     assert refused.exit_code == 1 and "REFUSED" in refused.output
@@ -157,9 +157,7 @@ def test_an_emptied_trail_is_caught(owner_actor, trail_files):
     result = _invoke("verify", "--org", "acme")
     assert result.exit_code == 1
     first = parse_line(_lines(trail_files[1])[0], 1)
-    assert f"acme: BROKEN at event #{first.sequence} of the checkpoint of {first.time} (line 1) is missing" in (
-        result.output
-    )
+    assert f"acme: BROKEN: checkpoint line 1 ({first.time}): event #{first.sequence} is missing" in result.output
     assert "(it has no events)" in result.output
 
 
@@ -185,8 +183,8 @@ def test_an_edited_event_with_every_later_hash_recomputed_is_caught(owner_actor,
     assert result.exit_code == 1
     second = checkpoints[1]
     assert (
-        f"acme: BROKEN at the chain recomputed to event #{second.sequence} does not give the hash of the checkpoint "
-        f"of {second.time} (line 2): an event from #{checkpoints[0].sequence + 1} to #{second.sequence} was rewritten"
+        f"acme: BROKEN: checkpoint line 2 ({second.time}): the chain recomputed to event #{second.sequence} does "
+        f"not give its hash, so an event from #{checkpoints[0].sequence + 1} to #{second.sequence} was rewritten"
     ) in result.output
     refused = _invoke("checkpoint", "--org", "acme")  # the rewritten chain gets no checkpoint of its own
     assert refused.exit_code == 1
@@ -219,7 +217,7 @@ def test_a_forged_checkpoint_line_is_reported(owner_actor, trail_files):
 
     result = _invoke("verify", "--org", "acme")
     assert result.exit_code == 1
-    assert f"checkpoints: BROKEN at checkpoint line 2 ({forged['time']}): its signature does not verify" in (
+    assert f"checkpoints: BROKEN: checkpoint line 2 ({forged['time']}): its signature does not verify" in (
         result.output
     )
 
@@ -243,7 +241,7 @@ def test_a_checkpoint_signed_with_another_key_is_reported(owner_actor, trail_fil
         handle.write(line + b"\n")
     result = _invoke("verify")
     assert result.exit_code == 1
-    assert "checkpoints: BROKEN at checkpoint line 4 (2026-12-31T00:00:00Z): signed with another key" in result.output
+    assert "checkpoints: BROKEN: checkpoint line 4 (2026-12-31T00:00:00Z): signed with another key" in result.output
 
 
 def test_a_deleted_checkpoint_line_breaks_the_file_chain(owner_actor, trail_files):
@@ -255,7 +253,7 @@ def test_a_deleted_checkpoint_line_breaks_the_file_chain(owner_actor, trail_file
 
     result = _invoke("verify")
     assert result.exit_code == 1
-    assert f"checkpoints: BROKEN at checkpoint line 2 ({third.time}): does not follow the line before it" in (
+    assert f"checkpoints: BROKEN: checkpoint line 2 ({third.time}): does not follow the line before it" in (
         result.output
     )
 
@@ -290,7 +288,7 @@ def test_checkpoints_of_an_organization_removed_from_the_database_are_reported(o
     result = _invoke("verify")
     assert result.exit_code == 1
     assert (
-        f"checkpoints: BROKEN at checkpoint line {globex_line.line} ({globex_line.time}): its organization is not "
+        f"checkpoints: BROKEN: checkpoint line {globex_line.line} ({globex_line.time}): its organization is not "
         "in the database"
     ) in result.output
     assert str(organization.pk) not in result.output
