@@ -372,3 +372,14 @@ def test_the_byte_cap_refuses_a_large_result(owner_actor, declared, logs_db):
     declared(max_bytes=8)
     run = _run_query(owner_actor, f"SELECT * FROM {logs_db['logs']}")
     assert run.status == "error" and "more than 8 bytes" in run.error
+
+
+def test_even_the_organizations_own_stores_are_not_a_parquet_location(owner_actor, victim_store):
+    """A store is read only as the store data source it is, never as a Parquet location (not even by its owner)."""
+    from django.core.exceptions import ValidationError
+
+    root = store_root(victim_store)
+    for location in (str(root), f"../../predictions/{victim_store.organization_id}/{victim_store.ai_system_id}"):
+        with pytest.raises(ValidationError) as refused:
+            make_store(owner_actor, kind="parquet", location=location)
+        assert refused.value.message_dict == {"location": ["Resolves outside this organization's data area."]}
