@@ -19,6 +19,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,19 @@ SIGNING_CONTEXT = b"openaims-trail-checkpoint-v1\n"
 VERSION = 1
 #: The fields of a line, all signed but ``signature``.
 FIELDS = ("v", "organization_id", "sequence", "head_hash", "time", "key_id", "prev", "org_prev", "signature")
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+#: What each text field must look like (so nothing else from a line ever reaches a message).
+_PATTERNS = {
+    "organization_id": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"),
+    "head_hash": _HEX64,
+    "time": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"),
+    "key_id": _HEX64,
+    "prev": _HEX64,
+    "org_prev": _HEX64,
+    "signature": re.compile(r"[A-Za-z0-9+/]{86}=="),
+}
 
 
 def _canonical(data: dict) -> bytes:
@@ -158,6 +172,9 @@ def parse_line(raw: bytes, number: int) -> Checkpoint:
         raise ValueError("its sequence is not a whole number")
     if not all(isinstance(data[f], str) for f in FIELDS if f not in {"v", "sequence"}):
         raise ValueError("a field that should be text is not")
+    for field, pattern in _PATTERNS.items():
+        if not pattern.fullmatch(data[field]):
+            raise ValueError(f"its {field} is not well-formed")
     return Checkpoint(
         line=number,
         organization_id=data["organization_id"],

@@ -222,6 +222,20 @@ def test_a_forged_checkpoint_line_is_reported(owner_actor, trail_files):
     )
 
 
+def test_a_malformed_checkpoint_line_is_reported_without_echoing_it(owner_actor, trail_files):
+    _, checkpoints_file = trail_files
+    _checkpointed(owner_actor, trail_files)
+    lines = _lines(checkpoints_file)
+    bad = json.loads(lines[0])
+    bad["time"] = "\x1b[2J<script>"
+    lines[0] = json.dumps(bad, sort_keys=True, separators=(",", ":")).encode()
+    checkpoints_file.write_bytes(b"\n".join(lines) + b"\n")
+    result = _invoke("verify")
+    assert result.exit_code == 1
+    assert "checkpoints: BROKEN: checkpoint line 1: its time is not well-formed" in result.output
+    assert "script" not in result.output and "\x1b" not in result.output
+
+
 def test_a_checkpoint_signed_with_another_key_is_reported(owner_actor, trail_files):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
