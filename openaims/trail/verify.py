@@ -30,6 +30,12 @@ class PackProblem(Exception):
     """What is wrong with a pack, as one line."""
 
 
+def _shown(value: object) -> str:
+    """A value read from the pack as it may appear in a message: printable ASCII, at most 100 characters."""
+    text = "".join(c if " " <= c <= "~" else "?" for c in str(value))
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
 @dataclass(frozen=True)
 class PackReport:
     """A pack whose trail verified."""
@@ -41,7 +47,7 @@ class PackReport:
     latest: Checkpoint | None
 
     def __str__(self) -> str:
-        text = f"ok, {self.events} events of organization {self.organization_id or '-'}"
+        text = f"ok, {self.events} events of organization {_shown(self.organization_id) or '-'}"
         if self.latest is None:
             return text + ", no checkpoint (the chain is only consistent with itself)"
         return (
@@ -54,7 +60,7 @@ def _check_manifest(archive: zipfile.ZipFile) -> None:
     names = archive.namelist()
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise PackProblem(f"{duplicates[0]}: more than one entry of that name")
+        raise PackProblem(f"{_shown(duplicates[0])}: more than one entry of that name")
     if pack.MANIFEST not in names:
         raise PackProblem(f"{pack.MANIFEST}: missing")
     try:
@@ -67,19 +73,19 @@ def _check_manifest(archive: zipfile.ZipFile) -> None:
         raise PackProblem(f"{pack.MANIFEST}: not a manifest (JSON with a list of path, sha256, size)") from None
     for name in names:
         if name != pack.MANIFEST and name not in entries:
-            raise PackProblem(f"{name}: in the zip but not in the manifest")
+            raise PackProblem(f"{_shown(name)}: in the zip but not in the manifest")
     for path, (sha256, size) in sorted(entries.items()):
         if path not in names:
-            raise PackProblem(f"{path}: in the manifest but not in the zip")
+            raise PackProblem(f"{_shown(path)}: in the manifest but not in the zip")
         digest, length = hashlib.sha256(), 0
         with archive.open(path) as entry:
             while chunk := entry.read(1 << 20):
                 digest.update(chunk)
                 length += len(chunk)
         if length != size:
-            raise PackProblem(f"{path}: {length} bytes, the manifest says {size}")
+            raise PackProblem(f"{_shown(path)}: {length} bytes, the manifest says {_shown(size)}")
         if digest.hexdigest() != sha256:
-            raise PackProblem(f"{path}: its SHA-256 does not match the manifest (the file was changed)")
+            raise PackProblem(f"{_shown(path)}: its SHA-256 does not match the manifest (the file was changed)")
     for required in (pack.EVENTS, pack.CHECKPOINTS, pack.PUBLIC_KEY):
         if required not in entries:
             raise PackProblem(f"{required}: missing")
@@ -106,7 +112,7 @@ class _Events:
             if self.organization_id is None:
                 self.organization_id = event["organization_id"]
             elif event["organization_id"] != self.organization_id:
-                raise PackProblem(f"{pack.EVENTS}: event #{event['sequence']} belongs to another organization")
+                raise PackProblem(f"{pack.EVENTS}: event #{_shown(event['sequence'])} belongs to another organization")
             self.current = event
             if event["sequence"] in self.wanted:
                 self.hash_at[event["sequence"]] = event["hash"]
@@ -142,9 +148,10 @@ def verify_pack(path, *, public_key_pem: bytes | None = None) -> PackReport:
         events = _Events(archive.open(pack.EVENTS), {c.sequence for c in checkpoints})
         count, broken = verify_chain(events)
         if broken is not None:
-            time = events.current.get("timestamp", "")
+            time = _shown(events.current.get("timestamp", ""))
             raise PackProblem(
-                f"{pack.EVENTS}: event #{broken.sequence} ({time}, id {broken.event_id}): {broken.reason}; "
+                f"{pack.EVENTS}: event #{_shown(broken.sequence)} ({time}, id {_shown(broken.event_id)}): "
+                f"{_shown(broken.reason)}; "
                 f"{count} events before it verify"
             )
     organization_id = events.organization_id or ""
