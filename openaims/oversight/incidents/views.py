@@ -13,6 +13,7 @@ from django.views import View
 
 from openaims.accounts.choices import Permission
 from openaims.accounts.models import Organization
+from openaims.accounts.network import client_address
 from openaims.base.views import ActorRequiredMixin, Column, DetailView, ListView, Resource, apply_service_errors
 from openaims.inventory.selectors import current_classification
 from openaims.oversight.incidents import forms, selectors, services
@@ -288,7 +289,7 @@ class ConcernSettingsView(ActorRequiredMixin, View):
 def _over_limit(request, organization: Organization, what: str, limit: int) -> bool:
     """Count a request of ``what`` from this address; True past ``limit`` an hour. The address itself is never
     stored: the cache key is a keyed hash of it, and it expires within the hour."""
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)  # behind a trusted proxy: the person's address, not the proxy's
     key = "concern-limit:" + salted_hmac("concern-rate-limit", f"{what}|{organization.pk}|{address}").hexdigest()
     if cache.add(key, 1, timeout=3600):
         return False

@@ -153,6 +153,22 @@ def test_reports_are_rate_limited(org):
     assert Concern.objects.count() == 10
 
 
+def test_behind_a_trusted_proxy_each_person_has_their_own_limit(org, settings):
+    """Behind a proxy every request comes from the proxy's address: the limit counts the forwarded one."""
+    settings.AIMS_TRUSTED_PROXIES = ("10.0.0.0/8",)
+
+    def report_via_proxy(person: str, description: str):
+        return Client().post(
+            report_url(),
+            {"ai_system": "other", "description": description, "contact": ""},
+            REMOTE_ADDR="10.1.2.3",
+            HTTP_X_FORWARDED_FOR=person,
+        )
+
+    assert [report_via_proxy("198.51.100.1", f"Concern {n}").status_code for n in range(11)][-1] == 429
+    assert report_via_proxy("198.51.100.2", "Mine, unrelated.").status_code == 200
+
+
 def test_triage_is_for_the_chosen_role(actor_of, ui_as, api_as):
     _report(Client())
     concern = Concern.objects.get()
