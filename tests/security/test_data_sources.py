@@ -383,3 +383,25 @@ def test_even_the_organizations_own_stores_are_not_a_parquet_location(owner_acto
         with pytest.raises(ValidationError) as refused:
             make_store(owner_actor, kind="parquet", location=location)
         assert refused.value.message_dict == {"location": ["Resolves outside this organization's data area."]}
+
+
+def test_errors_of_runs_kept_before_the_fix_are_redacted(owner_actor):
+    import importlib
+
+    from django.apps import apps
+
+    from openaims.monitoring.models import MetricRun
+
+    migration = importlib.import_module("openaims.monitoring.migrations.0005_redact_run_errors")
+    monitor = make_monitor(owner_actor)
+    run = run_monitor(actor=owner_actor, monitor=monitor, window_start=START)  # an error run: nothing ingested
+    old = (
+        "cannot connect to PostgreSQL at db.internal:5432/openaims: refused; the environment variable DATABASE_URL "
+        "is not set; cannot read /srv/aims/predictions/1b2c/part.parquet"
+    )
+    MetricRun.objects.filter(pk=run.pk).update(error=old)
+    migration.redact_errors(apps, None)
+    run.refresh_from_db()
+    for secret in ("db.internal", "DATABASE_URL", "/srv/aims", "1b2c"):
+        assert secret not in run.error
+    assert run.error.startswith("cannot connect to PostgreSQL: refused")
