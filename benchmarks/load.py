@@ -3,9 +3,11 @@ then beside a 20,000-row ``aims systems import`` into another organization.
 
 ``python -m benchmarks.load`` (or ``python -m benchmarks.run load``). Everything stays on 127.0.0.1: the script
 creates a database of its own (dropped at the end), loads the demo organization, gives each client its own API
-token, and starts ``aims serve --workers N`` (``AIMS_BENCH_LOAD_WORKERS``, default 4). Each client sends requests one
-after another over a kept-alive connection, choosing each request at random (seeded): reads are lists and details
-of AI systems, risks and incidents; writes are ``PATCH`` of AI systems and risks, ``POST`` of incidents and risks.
+token, and starts ``aims serve --workers N`` (``AIMS_BENCH_LOAD_WORKERS``, default 4). Each client sends its requests
+over a kept-alive connection, choosing each at random (seeded): reads are lists and details of AI systems, risks and
+incidents; writes are ``PATCH`` of AI systems and risks, ``POST`` of incidents and risks. Each 60 s phase runs twice:
+back to back (each client sends its next request when the answer arrives: the server saturated), then paced (each
+client starts one request every ``AIMS_BENCH_LOAD_PACE_MS``, default 500 ms: 32 requests/s offered).
 
 Reported: requests, errors (every answer that is not 2xx, and every failed connection: must be 0), read and write
 latency percentiles (target: reads p99 < 250 ms on the project's 2-core machine), the trail events of each kind
@@ -50,6 +52,9 @@ SECONDS = float(os.environ.get("AIMS_BENCH_LOAD_SECONDS", 60))
 IMPORT_ROWS = int(os.environ.get("AIMS_BENCH_LOAD_IMPORT_ROWS", 20_000))
 WORKERS = int(os.environ.get("AIMS_BENCH_LOAD_WORKERS", 4))
 WARM_UP_SECONDS = 10
+#: Paced phases: each client starts one request every PACE seconds (16 clients: 32 requests/s offered).
+PACE = float(os.environ.get("AIMS_BENCH_LOAD_PACE_MS", 500)) / 1000
+PHASES = ("alone", "alone_paced", "with_import", "with_import_paced")
 READ_P99_TARGET_MS = 250
 IMPORT_SLUG = "imports"
 IMPORTER = "importer@bench.local"
@@ -162,14 +167,18 @@ def _request(name: str, ids: dict, rng: random.Random, stamp: str) -> tuple[str,
     return "PATCH", f"/api/v1/risks/{risk}", {"description": f"Reviewed under load ({stamp})."}
 
 
-def _client(phase: str, number: int, port: int, token: str, ids: dict, until: float, tally: Tally) -> None:
+def _client(phase: str, number: int, port: int, token: str, ids: dict, until: float, tally: Tally, pace: float) -> None:
     rng = random.Random(f"{phase} {number}")
     names = [name for name, _, _ in REQUESTS]
     weights = [weight for _, weight, _ in REQUESTS]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Connection": "keep-alive"}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     sent = 0
+    next_start = time.perf_counter()
     while time.perf_counter() < until:
+        if pace:  # paced: one request every `pace` seconds (at once when behind, never a burst to catch up)
+            time.sleep(max(0.0, next_start - time.perf_counter()))
+            next_start = max(next_start + pace, time.perf_counter())
         sent += 1
         name = rng.choices(names, weights)[0]
         method, path, body = _request(name, ids, rng, f"{phase} client {number} request {sent}")
@@ -206,14 +215,14 @@ def _count(database_url: str, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
-def _phase(label: str, port: int, ids: dict, env: dict, seconds: float = SECONDS) -> dict:
-    """Run the clients for ``seconds``; return the figures of the phase."""
+def _phase(label: str, port: int, ids: dict, env: dict, seconds: float = SECONDS, pace: float = 0.0) -> dict:
+    """Run the clients for ``seconds`` (back to back, or one request every ``pace`` s each); return the figures."""
     before = _trail_kinds(env["DATABASE_URL"], ids["organization_id"])
     tally = Tally()
     started = time.perf_counter()
     until = started + seconds
     threads = [
-        threading.Thread(target=_client, args=(label, n, port, ids["tokens"][n], ids, until, tally))
+        threading.Thread(target=_client, args=(label, n, port, ids["tokens"][n], ids, until, tally, pace))
         for n in range(CLIENTS)
     ]
     for thread in threads:
@@ -279,6 +288,7 @@ def run() -> dict:
             warm = _phase("warm-up", port, ids, env, seconds=WARM_UP_SECONDS)  # every worker loads the app
             results["warm_up"] = {k: warm[k] for k in ("seconds", "requests", "errors", "trail_events_match")}
             results["alone"] = _phase("alone", port, ids, env)
+            results["alone_paced"] = _phase("alone, paced", port, ids, env, pace=PACE)
             progress(f"the same beside `aims systems import` of {IMPORT_ROWS:,} rows into another organization")
             began = time.perf_counter()
             importer = subprocess.Popen(
@@ -290,6 +300,8 @@ def run() -> dict:
                 text=True,
             )
             results["with_import"] = _phase("with import", port, ids, env)
+            results["with_import_paced"] = _phase("with import, paced", port, ids, env, pace=PACE)
+            results["import_still_running_after_phases"] = importer.poll() is None
             output, _ = importer.communicate(timeout=3600)
             results["import"] = {
                 "seconds": round(time.perf_counter() - began, 1),
@@ -309,7 +321,7 @@ def run() -> dict:
         verify = subprocess.run([str(AIMS), "trail", "verify"], env=env, cwd=REPO, capture_output=True, text=True)
         results["trail_verify"] = {"exit_code": verify.returncode, "output": (verify.stdout + verify.stderr).strip()}
     rows = []
-    for key in ("alone", "with_import"):
+    for key in PHASES:
         phase = results[key]
         rows.append(
             [
@@ -335,7 +347,7 @@ def run() -> dict:
         f"\n  import: {imported['systems']:,} systems in {imported['seconds']} s (exit {imported['exit_code']}); "
         f"aims trail verify: exit {results['trail_verify']['exit_code']}, {results['trail_verify']['output'][:200]}"
     )
-    for key in ("alone", "with_import"):
+    for key in PHASES:
         if results[key]["errors"]:
             print(f"  {key}: errors {results[key]['errors_by_request']}; e.g. {results[key]['error_examples'][:3]}")
     results["table"] = rows
