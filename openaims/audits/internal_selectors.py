@@ -13,7 +13,7 @@ from openaims.audits.models import AuditChecklistItem, AuditProgramme, Improveme
 from openaims.base.context import Actor
 from openaims.base.selectors import filter_getter, scoped
 
-_REFERENCE = re.compile(r"^\s*IA-?0*(\d{1,9})\s*$", re.IGNORECASE)
+REFERENCE = re.compile(r"^\s*IA-?0*(\d{1,9})\s*$", re.IGNORECASE)
 
 
 def audit_due_q() -> Q:
@@ -47,7 +47,7 @@ def filter_internal_audits(qs: QuerySet[InternalAudit], filters) -> QuerySet[Int
     get = filter_getter(filters)
     if q := (get("q") or "").strip():
         condition = Q(title__icontains=q)
-        if match := _REFERENCE.match(q):
+        if match := REFERENCE.match(q):
             condition |= Q(number=int(match.group(1)))
         qs = qs.filter(condition)
     for name in ("status", "programme_id", "lead_auditor_id"):

@@ -6,6 +6,7 @@ import typer
 
 from openaims.cli import (
     admin,
+    audit,
     card,
     catalog,
     classify,
@@ -42,6 +43,7 @@ monitor.register(app)
 app.add_typer(risks.app, name="risks")
 app.add_typer(impact.app, name="impact")
 app.add_typer(nc.app, name="nc")
+app.add_typer(audit.app, name="audit")
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ def test_rules_are_collected_from_every_app():
     assert rules["6.1.3"] is RULES["6.1.3"]
     assert "4.1" in rules  # governance's rules
     assert rule_for("7.5.2")[0] == "7.5"  # a clause's rule decides the requirements beneath it
-    assert rule_for("9.2.2") is None
+    assert rule_for("7.4") is None
     with pytest.raises(dataclasses.FrozenInstanceError):
         Derived("met", "ok", "soa").status = "partial"
     with pytest.raises(ValueError):
@@ -58,23 +58,23 @@ def test_report_derives_assesses_and_orders_blockers(justified_soa):
     assert len(report.items) == 32 and [c.clause_id for c in report.clauses] == ["4", "5", "6", "7", "8", "9", "10"]
     item = next(i for i in report.items if i.requirement_id == "6.1.3")
     assert item.source == "derived" and item.status == "partial"
-    unassessed = next(i for i in report.items if i.requirement_id == "9.2.2")
+    unassessed = next(i for i in report.items if i.requirement_id == "7.4")
     assert unassessed.source == "unassessed" and unassessed.status == "not_met"
-    assert unassessed.url == reverse("readiness-requirement", args=["9.2.2"])
+    assert unassessed.url == reverse("readiness-requirement", args=["7.4"])
     statuses = [b.status for b in report.blockers]
     assert statuses == sorted(statuses, key=lambda s: 0 if s == "not_met" else 1)
     assert report.percent == round(100 * 1.0 / 32)  # 6.1.3 and 10.2 (no nonconformity handled yet) partly met
 
     services.soa_issue_version(actor=actor)
     evidence = make_evidence(actor)
-    services.requirement_assessment_set(actor=actor, requirement_id="9.2.2", status="met", evidence=[evidence])
+    services.requirement_assessment_set(actor=actor, requirement_id="7.4", status="met", evidence=[evidence])
     services.requirement_assessment_set(actor=actor, requirement_id="10.1", status="partial", notes="Half done.")
     report = readiness_report(actor)
-    assert report.percent == round(100 * 3.0 / 32)  # 6.1.3 and 9.2.2 met; 10.1 and 10.2 partly
-    clause_9 = next(c for c in report.clauses if c.clause_id == "9")
-    assert (clause_9.met, clause_9.partial) == (1, 0)
+    assert report.percent == round(100 * 3.0 / 32)  # 6.1.3 and 7.4 met; 10.1 and 10.2 partly
+    clause_7 = next(c for c in report.clauses if c.clause_id == "7")
+    assert (clause_7.met, clause_7.partial) == (1, 0)
     blockers = [b.requirement_id for b in report.blockers]
-    assert "9.2.2" not in blockers and "6.1.3" not in blockers and blockers[-1] == "10.2"
+    assert "7.4" not in blockers and "6.1.3" not in blockers and blockers[-1] == "10.2"
 
 
 def test_manual_met_needs_unexpired_evidence(owner_actor, other_actor):
@@ -126,13 +126,13 @@ def test_api_readiness(api_as, owner_actor):
     assert checks["A.8.5"]["status"] == "not_met" and checks["A.8.5"]["title"]
     evidence = make_evidence(owner_actor)
     put = client.put(
-        "/api/v1/readiness/requirements/9.2.2",
+        "/api/v1/readiness/requirements/7.4",
         {"status": "met", "evidence": [str(evidence.pk)], "notes": "Audit programme 2025."},
         content_type="application/json",
     )
     assert put.status_code == 200, put.content
     assert put.json()["status"] == "met" and put.json()["evidence"] == [str(evidence.pk)]
-    refused = client.put("/api/v1/readiness/requirements/9.2.1", {"status": "met"}, content_type="application/json")
+    refused = client.put("/api/v1/readiness/requirements/7.1", {"status": "met"}, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "evidence"
     derived = client.put("/api/v1/readiness/requirements/6.1.3", {"status": "met"}, content_type="application/json")
     assert derived.status_code == 422 and derived.json()["errors"][0]["field"] == "requirement_id"
@@ -145,7 +145,7 @@ def test_api_readiness(api_as, owner_actor):
     )
     assert (
         api_as(Role.VIEWER)
-        .put("/api/v1/readiness/requirements/9.2.2", {"status": "not_met"}, content_type="application/json")
+        .put("/api/v1/readiness/requirements/7.4", {"status": "not_met"}, content_type="application/json")
         .status_code
         == 403
     )
