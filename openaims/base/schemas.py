@@ -68,8 +68,8 @@ def _json_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def json_value(max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES):
-    """A free-form JSON value (object, list, text, number, boolean or null) with capped nesting and size.
+def json_limits(max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES) -> AfterValidator:
+    """The validator that caps a JSON value's nesting and size (serialized, UTF-8), naming the limit it passed.
 
     Deep values would overflow the recursion of anything that walks them later (the trail's canonical JSON),
     and PostgreSQL's jsonb has no NaN or Infinity.
@@ -79,16 +79,19 @@ def json_value(max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES)
         if _json_depth_exceeds(value, max_depth):
             raise ValueError(f"must not nest lists and objects more than {max_depth} deep")
         try:
-            size = len(json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8"))
+            size = len(json.dumps(value, allow_nan=False, ensure_ascii=False, default=str).encode("utf-8"))
         except ValueError:
             raise ValueError("must not contain NaN or Infinity") from None
-        except TypeError:
-            raise ValueError("must be JSON") from None
         if size > max_bytes:
             raise ValueError(f"must be at most {max_bytes} bytes as JSON")
         return value
 
-    return Annotated[Any, AfterValidator(check)]
+    return AfterValidator(check)
+
+
+def json_value(max_depth: int = MAX_JSON_DEPTH, max_bytes: int = MAX_JSON_BYTES):
+    """A free-form JSON value (object, list, text, number, boolean or null) with capped nesting and size."""
+    return Annotated[Any, json_limits(max_depth, max_bytes)]
 
 
 JsonValue = json_value()

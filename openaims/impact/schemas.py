@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
-from openaims.base.schemas import LongText, Name, ShortText, text
+from openaims.base.schemas import LongText, Name, ShortText, json_limits, text
 from openaims.impact.choices import AssessmentStatus, FundamentalRight, Reversibility
 from openaims.impact.questionnaires import templates
 
@@ -22,7 +22,7 @@ QuestionId = text(100, 1)
 AnswerValue = (
     bool | Annotated[int, Field(ge=-1000, le=1000)] | LongText | Annotated[list[ShortText], Field(max_length=100)]
 )
-Answers = Annotated[dict[QuestionId, AnswerValue], Field(max_length=500)]
+Answers = Annotated[dict[QuestionId, AnswerValue], Field(max_length=500), json_limits(max_bytes=1024 * 1024)]
 Rating = Annotated[int, Field(ge=1, le=5)]
 
 

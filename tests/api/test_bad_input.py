@@ -201,3 +201,14 @@ def test_date_time_type_normalizes_to_utc():
     assert value == dt.datetime(2025, 12, 31, 18, 1, tzinfo=dt.UTC) and value.utcoffset() == dt.timedelta(0)
     with pytest.raises(ValidationError, match="offset"):
         adapter.validate_python("2026-01-01T10:00:00+16:00")
+
+
+def test_impact_answers_are_capped_in_size():
+    from pydantic import TypeAdapter, ValidationError
+
+    from openaims.impact.schemas import Answers
+
+    adapter = TypeAdapter(Answers)
+    assert adapter.validate_python({"q1": "yes", "q2": ["a", "b"], "q3": 3})["q3"] == 3
+    with pytest.raises(ValidationError, match="bytes as JSON"):
+        adapter.validate_python({f"q{i}": "x" * 20000 for i in range(60)})
