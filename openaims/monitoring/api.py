@@ -169,6 +169,8 @@ def ingest_predictions(request, id: uuid.UUID):
             result = _ingest_multipart(request, actor, source, limit)
         else:
             return _problem(415, f"Send JSON lines, a JSON array or Parquet, not {content_type or 'no content type'}.")
+    except RecursionError:  # JSON nested deeper than the parser goes
+        return _problem(400, "The body is not valid JSON here: it nests lists and objects too deep.")
     except store.IngestError as exc:
         if exc.status == 422:
             raise ValidationError({e["field"]: [e["message"]] for e in exc.errors} or {"body": [exc.detail]}) from exc

@@ -212,3 +212,18 @@ def test_impact_answers_are_capped_in_size():
     assert adapter.validate_python({"q1": "yes", "q2": ["a", "b"], "q3": 3})["q3"] == 3
     with pytest.raises(ValidationError, match="bytes as JSON"):
         adapter.validate_python({f"q{i}": "x" * 20000 for i in range(60)})
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson"])
+def test_prediction_ingest_nested_too_deep_for_the_parser_is_refused(api_as, owner_actor, content_type):
+    from openaims.monitoring.store import store_parts
+    from tests.monitoring.helpers import make_store
+
+    source = make_store(owner_actor)
+    row = '{"ts": "2026-01-05T10:00:00", "label": 1, "approved": 1, "sex": ' + "[" * 5000 + "]" * 5000 + "}"
+    body = f"[{row}]" if content_type == "application/json" else row + "\n"
+    url = f"/api/v1/systems/{source.ai_system_id}/predictions"
+    response = api_as(Role.OWNER).post(url, body, content_type=content_type)
+    assert response.status_code == 400, response.content[:300]
+    assert "deep" in response.json()["detail"]
+    assert store_parts(source) == []
