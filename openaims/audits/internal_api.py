@@ -2,16 +2,19 @@
 close), findings on checklist lines, and the improvement register (10.1)."""
 
 import uuid
+from typing import Literal
 
-from ninja import Router
+from django.http import HttpResponse
+from ninja import Query, Router, Schema
 
 from openaims.accounts.choices import Permission
 from openaims.audits import internal_schemas as s
 from openaims.audits import internal_selectors as selectors
 from openaims.audits import internal_services as services
+from openaims.audits.internal_report import FORMATS, export_audit_report
 from openaims.audits.models import AuditChecklistItem, AuditProgramme, Improvement, InternalAudit
 from openaims.base.api import register_crud, requires
-from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS
+from openaims.base.schemas import READ_ERRORS, WRITE_ERRORS, file_answer
 from openaims.base.selectors import get_scoped, scoped
 
 router = Router(tags=["Internal audit"])
@@ -124,6 +127,25 @@ def report_audit(request, id: uuid.UUID, payload: s.InternalAuditReportIn):
 def close_audit(request, id: uuid.UUID):
     services.internal_audit_close(actor=request.auth, internal_audit=_audit(request, id))
     return _audit(request, id)
+
+
+class InternalAuditExportQuery(Schema):
+    format: Literal["docx", "pdf"]
+
+
+@router.get(
+    "/internal-audits/{id}/export",
+    response={200: None, **READ_ERRORS},
+    summary="Export the audit's report as DOCX or PDF",
+    description="Needs the export right. Cover (programme, scope, auditors, dates), summary, sample, findings.",
+    operation_id="export_internal-audits",
+    openapi_extra=file_answer("The report, as an attachment", [ctype for _, ctype in FORMATS.values()]),
+)
+def export_report(request, id: uuid.UUID, query: Query[InternalAuditExportQuery]):
+    exported = export_audit_report(actor=request.auth, internal_audit=_audit(request, id), fmt=query.format)
+    response = HttpResponse(exported.content, content_type=exported.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+    return response
 
 
 @router.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, re_path
 from django.views import View
@@ -16,6 +16,7 @@ from openaims.audits import internal_forms as forms
 from openaims.audits import internal_selectors as selectors
 from openaims.audits import internal_services as services
 from openaims.audits.choices import InternalAuditStatus
+from openaims.audits.internal_report import FORMATS, export_audit_report
 from openaims.audits.models import AuditChecklistItem, AuditProgramme, Improvement, InternalAudit
 from openaims.base.selectors import get_scoped
 from openaims.base.views import ActorRequiredMixin, Column, DetailView, Resource
@@ -175,6 +176,22 @@ class AuditFindingView(ActorRequiredMixin, View):
         return HttpResponseRedirect(self.resource.url("detail", item.audit_id) + f"#line-{item.position}")
 
 
+class InternalAuditExportView(ActorRequiredMixin, View):
+    """Download the audit's report (``?format=docx|pdf``)."""
+
+    resource = internal_audits
+
+    def get(self, request, pk):
+        audit = self.get_object(pk)
+        fmt = request.GET.get("format", "")
+        if fmt not in FORMATS:
+            return HttpResponseBadRequest("Choose format docx or pdf.")
+        exported = export_audit_report(actor=request.actor, internal_audit=audit, fmt=fmt)
+        response = HttpResponse(exported.content, content_type=exported.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
+        return response
+
+
 class AuditCalendarView(ActorRequiredMixin, View):
     """The audits by month of their planned start; audits due (planned start passed, not started) flagged."""
 
@@ -193,6 +210,7 @@ def urls() -> list:
     return [
         path("internal-audits/calendar/", AuditCalendarView.as_view(), name="internal-audits-calendar"),
         path("internal-audits/<uuid:pk>/", detail, name="internal-audits-detail"),
+        path("internal-audits/<uuid:pk>/export/", InternalAuditExportView.as_view(), name="internal-audits-export"),
         re_path(
             r"^internal-audits/(?P<pk>[0-9a-f-]{36})/(?P<step>start|sample|checklist|report|close)/$",
             InternalAuditActionView.as_view(),
