@@ -2,7 +2,8 @@
 trail recorded; locks only through :mod:`openaims.base.locks` (the organization first).
 
 Impartiality: nobody audits their own work. The lead auditor and the team may not own an AI system in the audit's
-scope (named or sampled), nor own an SoA entry of a control in its scope; the refusal names the field and why.
+scope (named or sampled), nor own or have decided (changed, as the trail records) the SoA entry of a control in its
+scope; the refusal names the field and why.
 
 Life of an audit: planned → in progress (:func:`internal_audit_start`) → reported (:func:`internal_audit_report`,
 every checklist line has a finding) → closed (:func:`internal_audit_close`). Findings are recorded on checklist
@@ -13,6 +14,7 @@ through the nonconformity services, an opportunity for improvement an entry of t
 from __future__ import annotations
 
 import random
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -121,20 +123,54 @@ def audit_programme_delete(*, actor: Actor, audit_programme: AuditProgramme) -> 
 # --- Impartiality ---------------------------------------------------------------------------------------------
 
 
+def _decided_entries(organization, entries: list, people: list) -> dict:
+    """``{user id: {control ids}}``: SoA entries in scope each person changed (the trail's update events, by the
+    user or one of their API tokens). Creating the entries is bookkeeping; deciding them is authorship."""
+    from openaims.accounts.models import ApiToken
+    from openaims.base.models import TrailEvent
+    from openaims.controls.models import SoAEntry
+
+    if not entries or not people:
+        return {}
+    by_id = {str(entry.pk): entry.control_id for entry in entries}
+    tokens = dict(ApiToken.objects.filter(user__in=people).values_list("pk", "user_id"))
+    events = TrailEvent.objects.filter(
+        organization=organization,
+        object_type=SoAEntry.object_type(),
+        object_id__in=list(by_id),
+        action__in=[TrailAction.UPDATE, TrailAction.TRANSITION],
+    ).values_list("actor_type", "actor_id", "object_id")
+    user_ids = {str(person.pk) for person in people}
+    decided: dict[str, set[str]] = {}
+    for actor_type, actor_id, object_id in events:
+        if actor_type == "token":
+            user = tokens.get(_uuid_or_none(actor_id))
+            actor_id = str(user) if user else ""
+        if actor_type in ("user", "token") and actor_id in user_ids:
+            decided.setdefault(actor_id, set()).add(by_id[object_id])
+    return decided
+
+
+def _uuid_or_none(value: str):
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def impartiality_problems(
     organization, *, lead_auditor, team, ai_system_ids, control_ids: list[str]
 ) -> dict[str, list[str]]:
-    """``{field: [why]}`` for each auditor who would audit their own work: an AI system of the scope they own, or
-    an SoA entry of a control in scope they own. Empty when the auditors are impartial."""
+    """``{field: [why]}`` for each auditor who would audit their own work: an AI system of the scope they own, an
+    SoA entry of a control in scope they own, or one they decided (changed, per the trail). Empty when impartial."""
     from openaims.controls.models import SoAEntry
     from openaims.inventory.models import AISystem
 
     problems: dict[str, list[str]] = {}
     people = [("lead_auditor", lead_auditor)] + [("team", member) for member in team or ()]
     systems = list(AISystem.objects.filter(organization=organization, pk__in=list(ai_system_ids), owner__isnull=False))
-    entries = list(
-        SoAEntry.objects.filter(organization=organization, control_id__in=control_ids or [], owner__isnull=False)
-    )
+    entries = list(SoAEntry.objects.filter(organization=organization, control_id__in=control_ids or []))
+    decided = _decided_entries(organization, entries, [person for _, person in people if person is not None])
     for field, person in people:
         if person is None:
             continue
@@ -146,6 +182,10 @@ def impartiality_problems(
             if entry.owner_id == person.pk:
                 problems.setdefault(field, []).append(
                     f"{who}owns the SoA entry '{entry.control_id}' of a control in this audit's scope"
+                )
+            elif entry.control_id in decided.get(str(person.pk), ()):
+                problems.setdefault(field, []).append(
+                    f"{who}decided the SoA entry '{entry.control_id}' of a control in this audit's scope"
                 )
     return problems
 

@@ -182,6 +182,22 @@ def test_team_member_owning_an_soa_entry_in_scope_is_refused(owner_actor, member
     assert audit.control_ids == ["A.7.4"] and _events(audit) == ["create"]
 
 
+def test_an_auditor_who_decided_an_soa_entry_in_scope_is_refused(owner_actor, members, api_as):
+    soa_services.soa_ensure_entries(actor=owner_actor)
+    manager = members[Role.MANAGER]
+    entry = SoAEntry.objects.get(organization=owner_actor.organization, control_id="A.6.2.6")
+    changed = api_as(Role.MANAGER).patch(
+        f"/api/v1/soa-entries/{entry.pk}", {"justification": "Monitoring risk R-3."}, content_type="application/json"
+    )
+    assert changed.status_code == 200, changed.content
+    with pytest.raises(ValidationError) as refused:
+        make_audit(owner_actor, control_ids=["A.6.2.6"], lead_auditor=manager)
+    assert refused.value.message_dict == {
+        "lead_auditor": ["decided the SoA entry 'A.6.2.6' of a control in this audit's scope"]
+    }
+    assert make_audit(owner_actor, control_ids=["A.7.4"], lead_auditor=manager).lead_auditor == manager
+
+
 def test_a_sample_drawing_the_lead_auditors_system_is_refused(owner_actor, members):
     manager = members[Role.MANAGER]
     make_system(owner_actor, name="Owned by the lead", owner=manager)
