@@ -23,10 +23,7 @@ NAMES = [
 
 def _settings_with(https: str) -> dict:
     """The settings module as a fresh process reads it with ``AIMS_HTTPS`` set."""
-    code = (
-        "import json, openaims.web.settings as s; "
-        f"print(json.dumps({{n: getattr(s, n, None) for n in {NAMES!r}}}))"
-    )
+    code = f"import json, openaims.web.settings as s; print(json.dumps({{n: getattr(s, n, None) for n in {NAMES!r}}}))"
     env = {**os.environ, "AIMS_HTTPS": https, "AIMS_TESTING": "1"}
     done = subprocess.run([sys.executable, "-c", code], cwd=REPOSITORY, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
