@@ -65,8 +65,3 @@ register_crud(
     instance_kwarg="corrective_action",
     queryset=lambda qs: qs.select_related("nonconformity"),
 )
-
-# The internal audit (9.2) and the improvement register (10.1), under the same prefix.
-from openaims.audits.internal_api import router as internal_audit_router  # noqa: E402
-
-router.add_router("", internal_audit_router)

@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from openaims import __version__
 from openaims.accounts.api import router as accounts_router
 from openaims.audits.api import router as audits_router
+from openaims.audits.internal_api import router as internal_audit_router
 from openaims.base.api import SessionActorAuth, TokenAuth, install_error_handlers
 from openaims.base.trail_api import router as trail_router
 from openaims.controls.api import router as controls_router
@@ -40,6 +41,7 @@ api.add_router("/", risk_router)
 api.add_router("/", impact_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", audits_router)
+api.add_router("/", internal_audit_router)
 api.add_router("/", reviews_router)
 api.add_router("/", transparency_router)
 api.add_router("/", incidents_router)

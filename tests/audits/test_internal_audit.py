@@ -401,3 +401,18 @@ def test_pages_show_checklist_and_record_findings(ui_as, owner_actor):
     assert sample.status_code == 302 and InternalAudit.objects.get(pk=audit.pk).sample_seed is None
     viewer = ui_as(Role.VIEWER).post(reverse("internal-audits-step", args=[audit.pk, "start"]))
     assert viewer.status_code == 403
+
+
+def test_api_operations_have_one_tag_each():
+    """Swagger UI draws an operation once per tag: the internal audit's are under "Internal audit" only."""
+    from django.test import Client
+
+    document = Client().get("/api/v1/openapi.json").json()
+    prefixes = ("/api/v1/audit-programmes", "/api/v1/internal-audits", "/api/v1/audit-checklist-items")
+    tags = {
+        (path, method): operation["tags"]
+        for path, operations in document["paths"].items()
+        if path.startswith(prefixes) or path.startswith("/api/v1/improvements")
+        for method, operation in operations.items()
+    }
+    assert len(tags) == 26 and all(value == ["Internal audit"] for value in tags.values())
