@@ -416,3 +416,40 @@ def test_api_operations_have_one_tag_each():
         for method, operation in operations.items()
     }
     assert len(tags) == 26 and all(value == ["Internal audit"] for value in tags.values())
+
+
+def test_null_in_any_patch_field_is_never_a_server_error(api_as, owner_actor):
+    from tests.audits.internal_helpers import make_improvement
+
+    client = api_as(Role.OWNER)
+    records = {
+        "audit-programmes": (make_programme(owner_actor), ["name", "objectives", "frequency", "methods", "criteria"]),
+        "internal-audits": (
+            make_audit(owner_actor),
+            [
+                "title",
+                "programme_id",
+                "clause_ids",
+                "control_ids",
+                "ai_systems",
+                "criteria",
+                "lead_auditor_id",
+                "team",
+                "planned_start",
+                "planned_end",
+            ],
+        ),  # fmt: skip
+        "improvements": (make_improvement(owner_actor), ["title", "description", "source", "owner_id", "status"]),
+    }
+    for path, (record, fields) in records.items():
+        for field in fields:
+            response = client.patch(f"/api/v1/{path}/{record.pk}", {field: None}, content_type="application/json")
+            assert response.status_code in (200, 422), (path, field, response.content)
+    line = services.internal_audit_generate_checklist(actor=owner_actor, audit=make_audit(owner_actor))[0]
+    for body in (
+        {"finding": None},
+        {"finding": "conformity", "evidence": None},
+        {"finding": "conformity", "notes": None},
+    ):
+        response = client.post(f"/api/v1/audit-checklist-items/{line.pk}/finding", body, "application/json")
+        assert response.status_code in (200, 422), (body, response.content)
