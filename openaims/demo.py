@@ -56,8 +56,8 @@ def load_demo() -> tuple[Organization, bool]:
         load_demo_impact(actor, members)
         load_demo_monitoring(actor, members)
         load_demo_reviews(actor, members)
+        load_demo_transparency(actor, members)  # before the concerns: the public form names published systems only
         load_demo_incidents(actor, members)
-        load_demo_transparency(actor, members)
     return organization, True
 
 

@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -23,6 +24,7 @@ from openaims.base.models import TrailEvent
 from openaims.inventory.models import AISystem
 from openaims.inventory.services import ai_system_create
 from openaims.oversight.incidents import services as incidents
+from openaims.oversight.incidents.forms import ConcernReportForm
 from openaims.oversight.incidents.models import Concern
 from openaims.oversight.transparency.choices import CARD_SECTIONS
 from openaims.oversight.transparency.services import publication_publish, publication_unpublish
@@ -38,6 +40,7 @@ UNPUBLISHED = {
     "withdrawn": "Withdrawn Pricing Kappa",
 }
 THEIRS = "Globex Published Gamma"
+INVALID_CHOICE = ConcernReportForm.base_fields["ai_system"].error_messages["invalid_choice"]
 
 
 @pytest.fixture(autouse=True)
@@ -152,11 +155,30 @@ def test_posting_the_published_system_or_another_is_accepted(world):
     assert missing.status_code == 422 and "Choose the AI system" in missing.content.decode()
 
 
-def test_the_follow_up_page_names_no_unpublished_system(world):
-    """A concern the organization linked to an unpublished system (e.g. when triaging) is followed up without it."""
-    concern, code = incidents.concern_report(
-        organization=world["owner"].organization, description="It refused me.", ai_system=world["hidden"]["internal"]
+def test_the_service_refuses_a_system_the_public_form_does_not_offer(world):
+    """``concern_report`` itself (not only the form) accepts only a published, in-scope system of the organization."""
+    organization = world["owner"].organization
+    before = TrailEvent.objects.count()
+    for system in [*world["hidden"].values(), world["theirs"]]:
+        for value in (system, system.pk, str(system.pk)):
+            with pytest.raises(ValidationError) as refused:
+                incidents.concern_report(organization=organization, description="It refused me.", ai_system=value)
+            assert refused.value.message_dict == {"ai_system": [INVALID_CHOICE]}
+    assert not Concern.objects.exists() and TrailEvent.objects.count() == before
+    concern, _code = incidents.concern_report(
+        organization=organization, description="It refused me.", ai_system=world["published"].pk
     )
+    assert concern.ai_system_id == world["published"].pk
+
+
+def test_the_follow_up_page_names_no_unpublished_system(world):
+    """A concern about a system taken off the trust page since is followed up without naming it."""
+    internal = world["hidden"]["internal"]
+    publication_publish(actor=world["owner"], ai_system=internal, public_sections=list(CARD_SECTIONS))
+    concern, code = incidents.concern_report(
+        organization=world["owner"].organization, description="It refused me.", ai_system=internal
+    )
+    publication_unpublish(actor=world["owner"], ai_system=internal)
     incidents.concern_reply_create(actor=world["owner"], concern=concern, text="We are looking into it.")
     response = Client().post("/trust/acme/concerns/follow-up/", {"code": code}, REMOTE_ADDR="198.51.100.12")
     body = response.content.decode()

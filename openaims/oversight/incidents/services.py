@@ -30,7 +30,6 @@ from openaims.base.errors import PermissionDenied
 from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
 from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
-from openaims.inventory.models import AISystem
 from openaims.inventory.selectors import current_classification
 from openaims.oversight.incidents.choices import (
     COMPUTED_RULES,
@@ -446,8 +445,11 @@ def concern_report(*, organization: Organization, description: str, ai_system=No
     """Record a concern from the public form. Returns ``(concern, follow_up_code)``; the code is shown once.
 
     Nothing identifies the reporter unless they give a contact: the trail's actor is :data:`PUBLIC_FORM_LABEL`.
-    ``ai_system`` (a record or id) must be an in-scope system of ``organization``; None means other or unknown.
+    ``ai_system`` (a record or id) must be one the public form offers (published on the trust page, in scope, not
+    retired: :func:`~openaims.oversight.incidents.selectors.reportable_systems`); None means other or unknown.
     """
+    from openaims.oversight.incidents.selectors import reportable_systems
+
     description = (description or "").strip()
     contact = (contact or "").strip()
     errors: dict[str, list[str]] = {}
@@ -460,7 +462,7 @@ def concern_report(*, organization: Organization, description: str, ai_system=No
     system = None
     if ai_system not in (None, ""):
         pk = getattr(ai_system, "pk", ai_system)
-        system = AISystem.objects.filter(organization=organization, in_scope=True, pk=pk).first()
+        system = reportable_systems(organization).filter(pk=pk).first()
         if system is None:
             errors["ai_system"] = ["Choose one of the listed AI systems, or “another system / not sure”."]
     if errors:

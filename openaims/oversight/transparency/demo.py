@@ -1,5 +1,5 @@
-"""Transparency of the demo organization: card settings of the live systems, the credit scoring card on the
-trust page with some sections public, two reporting obligations and one record of what was sent."""
+"""Transparency of the demo organization: card settings of the live systems, the credit scoring and support assistant
+cards on the trust page with some sections public, two reporting obligations and one record of what was sent."""
 
 from __future__ import annotations
 
@@ -31,14 +31,19 @@ CARD_SETTINGS = {
     },
 }
 PUBLIC_SECTIONS = ["purpose", "limitations", "results", "oversight", "eu_ai_act", "contact"]
+#: The support assistant is on the trust page too (customers raise concerns about it), with fewer sections.
+ASSISTANT_SECTIONS = ["purpose", "limitations", "oversight", "contact"]
 
 
 def load_demo_transparency(actor, members) -> None:
-    """Card settings, one published system, two reporting obligations (one sent once)."""
+    """Card settings, two published systems, two reporting obligations (one sent once)."""
     systems = {s.name: s for s in AISystem.objects.filter(organization=actor.organization)}
     for name, fields in CARD_SETTINGS.items():
         if name in systems:
             services.card_settings_update(actor=actor, ai_system=systems[name], **fields)
+    assistant = systems.get("Customer support assistant")
+    if assistant is not None:
+        services.publication_publish(actor=actor, ai_system=assistant, public_sections=ASSISTANT_SECTIONS)
     credit = systems.get("Retail credit scoring")
     if credit is None:
         return

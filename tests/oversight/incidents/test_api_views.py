@@ -189,3 +189,8 @@ def test_demo_incidents(db):
     assert minor.status == "contained" and minor.nonconformities.count() == 1
     concerns = Concern.objects.filter(organization=organization)
     assert concerns.count() == 2 and concerns.filter(replies__isnull=False).distinct().count() == 1
+    # The public form names published systems only: the demo's concerns are about systems on its trust page.
+    from openaims.oversight.incidents.selectors import reportable_systems
+
+    reportable = set(reportable_systems(organization).values_list("pk", flat=True))
+    assert {c.ai_system_id for c in concerns} <= reportable and None not in {c.ai_system_id for c in concerns}

@@ -1,4 +1,5 @@
-"""The demo publishes the credit scoring card with some sections, and records two reporting obligations."""
+"""The demo publishes the credit scoring and support assistant cards with some sections, and records two reporting
+obligations."""
 
 from __future__ import annotations
 
@@ -24,4 +25,5 @@ def test_demo_transparency(db):
     page = Client().get("/trust/demo/")
     html = page.content.decode()
     assert page.status_code == 200 and "Retail credit scoring" in html and "demographic_parity_ratio" in html
+    assert "Customer support assistant" in html
     assert "CV screening ranker" not in html and "Loan applications 2019" not in html  # unpublished, private data
