@@ -1,5 +1,9 @@
 """One lock order for every write: numbered creates, edits and deletes at the same time never deadlock (PostgreSQL).
 
+Every numbered create is in the mix (incidents, concerns, nonconformities, assessments, SoA versions, internal
+audits) and so are monitor runs, which in one transaction create a run, its evidence, alerts, link the evidence to an
+SoA entry, and open a numbered nonconformity on a breach (or add the run to the open one, or mark it verified).
+
 Before the order was one, an edit locked the trail head and then (inserting its event, which refers to the
 organization) the organization's row, while a numbered create locked the organization's row and then the trail
 head: PostgreSQL broke the cycle by failing one of them ("deadlock detected"). Each thread here has its own
@@ -9,6 +13,7 @@ connection; the work is bounded in operations, not in time.
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import itertools
 import re
 import threading
@@ -19,26 +24,38 @@ from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from openaims.audits import services as audit_services
-from openaims.audits.models import Nonconformity
+from openaims.audits.models import InternalAudit, Nonconformity
+from openaims.base.context import request_scope
 from openaims.base.locks import holds_organization_lock, lock_organization, lock_rows
 from openaims.base.models import TrailEvent, TrailHead
 from openaims.base.trail import verify_organization
+from openaims.controls import services as control_services
+from openaims.controls.models import SoAEntry, SoAVersion
 from openaims.impact import services as impact_services
 from openaims.impact.models import ImpactAssessment
 from openaims.inventory import services as inventory_services
 from openaims.inventory.models import AISystem
+from openaims.monitoring.models import MetricRun
+from openaims.monitoring.runner import run_monitor
 from openaims.oversight.incidents import services as incident_services
 from openaims.oversight.incidents.models import Concern, Incident
+from openaims.oversight.transparency.services import publication_publish
 from openaims.risk import services as risk_services
 from openaims.risk.models import Risk
+from tests.audits.internal_helpers import make_audit, make_programme
 from tests.conftest import bearer_client
+from tests.controls.conftest import justify_all
 from tests.impact.conftest import complete_answers
+from tests.monitoring.helpers import START, ingest, make_monitor, make_store, prediction_rows
 
 postgres_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks (PostgreSQL)")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 WORKERS = 8
 ROUNDS = 10  # operations per worker
+#: The monitors' windows, run in turn: the second breaches the parity threshold (opening a nonconformity, or adding
+#: the run to the open one), the first and third pass (the third, later than the breach, marks it verified).
+WINDOWS = [START + dt.timedelta(weeks=1), START, START + dt.timedelta(weeks=2)]
 
 
 class Writes:
@@ -58,8 +75,9 @@ class Writes:
             self.errors.append(f"{what}: {problem}")
 
 
-def _operations(actor, systems, risks, incidents, client, writes: Writes):
-    """Every numbered create, edits of rows the workers share, and deletes; each acknowledges what it wrote."""
+def _operations(actor, systems, risks, incidents, monitors, programme, client, writes: Writes):
+    """Every numbered create, monitor runs, edits of rows the workers share, and deletes; each acknowledges what it
+    wrote."""
     organization = actor.organization
     counter = itertools.count(1)
 
@@ -126,6 +144,43 @@ def _operations(actor, systems, risks, incidents, client, writes: Writes):
         risk_services.risk_update(actor=actor, risk=risk, description=f"Edit {next(counter)}")
         writes.ack("risk.risk", "update")
 
+    def monitor_run(worker: int) -> None:
+        """A run writes several records in one transaction: its events (found by the run's request id) are checked
+        against what it made, then acknowledged."""
+        monitor = monitors[worker % len(monitors)]
+        window = WINDOWS[next(counter) % len(WINDOWS)]
+        with request_scope() as request_id:
+            run = run_monitor(actor=actor, monitor=monitor, window_start=window)
+        if run.status == "error":
+            return writes.fail("monitor_run", run.error)
+        expected_failure = window == WINDOWS[0]
+        if run.passed == expected_failure:
+            return writes.fail("monitor_run", f"window {window:%Y-%m-%d} passed={run.passed}")
+        events = collections.Counter(
+            TrailEvent.objects.filter(organization=organization, request_id=request_id).values_list(
+                "object_type", "action"
+            )
+        )
+        made = {
+            ("monitoring.metricrun", "create"): 1,
+            ("evidence.evidence", "create"): 1,
+            ("monitoring.alert", "create"): run.alerts.count(),
+            ("audits.nonconformity", "create"): Nonconformity.objects.filter(raised_by_run=run).count(),
+        }
+        for kind, count in made.items():
+            if events[kind] != count:
+                return writes.fail("monitor_run", f"{kind}: {events[kind]} events for {count} records")
+        for kind, count in events.items():
+            writes.ack(*kind, count=count)
+
+    def soa_version_issue(worker: int) -> None:
+        control_services.soa_issue_version(actor=actor, note=f"Issue {next(counter)}")
+        writes.ack("controls.soaversion", "create")
+
+    def internal_audit_plan(worker: int) -> None:
+        make_audit(actor, programme, title=f"Internal audit {next(counter)}")
+        writes.ack("audits.internalaudit", "create")
+
     def risk_create_and_delete(worker: int) -> None:
         risk = risk_services.risk_create(actor=actor, title=f"Risk {next(counter)}", likelihood=2, consequence=3)
         writes.ack("risk.risk", "create")
@@ -139,7 +194,10 @@ def _operations(actor, systems, risks, incidents, client, writes: Writes):
         incident_edit,
         concern_report,
         nonconformity_create,
+        monitor_run,
         impact_assessment_create,
+        soa_version_issue,
+        internal_audit_plan,
         system_edit,
         risk_edit,
         risk_create_and_delete,
@@ -166,9 +224,21 @@ def test_numbered_creates_edits_and_deletes_at_once_never_deadlock(owner_actor):
         risk_services.risk_create(actor=owner_actor, title=f"Shared risk {n}", likelihood=3, consequence=3)
         for n in range(2)
     ]
+    for system in systems:  # the public form names published systems only
+        publication_publish(actor=owner_actor, ai_system=system, public_sections=["purpose"])
     incidents = [
         incident_services.incident_create(actor=owner_actor, title=f"Shared {n}", description="Seen.") for n in range(2)
     ]
+    justify_all(owner_actor)  # the SoA can be issued
+    control = SoAEntry.objects.get(organization=organization, control_id="A.6.2.6")
+    rows = prediction_rows(weeks=2, per_week=400, unfair_from_week=1)
+    rows += [dict(r, ts=(dt.datetime.fromisoformat(r["ts"]) + dt.timedelta(weeks=2)).isoformat()) for r in rows[:400]]
+    monitors = []
+    for system in systems[:2]:
+        monitor = make_monitor(owner_actor, make_store(owner_actor, system), controls=[control.pk])
+        ingest(owner_actor, monitor.data_source, rows)
+        monitors.append(monitor)
+    programme = make_programme(owner_actor)
     before = collections.Counter(
         TrailEvent.objects.filter(organization=organization).values_list("object_type", "action")
     )
@@ -177,7 +247,7 @@ def test_numbered_creates_edits_and_deletes_at_once_never_deadlock(owner_actor):
     barrier = threading.Barrier(WORKERS)
 
     def work(worker: int) -> None:
-        operations = _operations(owner_actor, systems, risks, incidents, clients[worker], writes)
+        operations = _operations(owner_actor, systems, risks, incidents, monitors, programme, clients[worker], writes)
         try:
             barrier.wait()
             for round_ in range(ROUNDS):
@@ -205,13 +275,17 @@ def test_numbered_creates_edits_and_deletes_at_once_never_deadlock(owner_actor):
     assert broken is None
     assert count == TrailHead.objects.get(organization=organization).sequence == sum(after.values())
     # Numbers stay gap-free and revisions distinct under the same load.
-    for model in (Incident, Concern, Nonconformity):
+    for model in (Incident, Concern, Nonconformity, SoAVersion, InternalAudit):
         numbers = sorted(model.objects.filter(organization=organization).values_list("number", flat=True))
         assert len(numbers) == len(set(numbers)), model
-    concerns = Concern.objects.filter(organization=organization).values_list("number", flat=True)
-    assert sorted(concerns) == list(range(1, writes.acknowledged[("incidents.concern", "create")] + 1))
-    findings = Nonconformity.objects.filter(organization=organization).values_list("number", flat=True)
-    assert sorted(findings) == list(range(1, writes.acknowledged[("audits.nonconformity", "create")] + 1))
+    for model in (Concern, Nonconformity, SoAVersion, InternalAudit):
+        numbers = model.objects.filter(organization=organization).values_list("number", flat=True)
+        made = writes.acknowledged[(model._meta.label_lower, "create")]
+        assert made > 0 and sorted(numbers) == list(range(1, made + 1)), model
+    runs = MetricRun.objects.filter(monitor__in=monitors)
+    assert runs.count() == writes.acknowledged[("monitoring.metricrun", "create")] > 0
+    assert runs.filter(passed=False).exists() and runs.filter(passed=True).exists()
+    assert Nonconformity.objects.filter(monitor__in=monitors).exists()  # a breach opened one
     revisions = ImpactAssessment.objects.filter(organization=organization).values_list("ai_system_id", "revision")
     assert len(revisions) == len(set(revisions)) == writes.acknowledged[("impact.impactassessment", "create")]
     assert Risk.objects.filter(organization=organization).count() == len(risks)
