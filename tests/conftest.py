@@ -59,6 +59,20 @@ def _allowed_roots() -> tuple[str, ...]:
     return tuple(sorted(path.rstrip(os.sep) + os.sep for path in paths))
 
 
+def _beside_roots() -> tuple[str, ...]:
+    """The repository's neighbours, refused even where an allowed root holds them (a clone under /tmp).
+
+    The whole parent folder, but for the repository, unless the parent is a scratch or system folder that
+    tests legitimately use (the clone sits right in /tmp or the home folder): then its ``shared`` folder, the
+    developers' neighbour a user's clone does not have.
+    """
+    parent = REPO_ROOT.parent
+    scratch = {Path(tempfile.gettempdir()), Path("/tmp"), Path("/var/tmp"), Path.home(), Path("/")}
+    scratch |= {Path(os.path.realpath(path)) for path in scratch}
+    denied = parent / "shared" if parent in scratch else parent
+    return (os.path.normpath(str(denied)) + os.sep,)
+
+
 #: Files of the user's home that libraries read when present (pdb under doctest reads its rc file).
 ALLOWED_HOME_FILES = frozenset(os.path.join(os.path.expanduser("~"), name) for name in (".pdbrc", ".netrc"))
 
@@ -72,6 +86,8 @@ class _OpenGuard:
 
     def __init__(self) -> None:
         self.allowed = _allowed_roots()
+        self.beside = _beside_roots()
+        self.repository = str(REPO_ROOT) + os.sep
         self.violations: list[str] = []
         self.active = False
 
@@ -85,7 +101,9 @@ class _OpenGuard:
             full = os.path.normpath(os.path.abspath(os.fsdecode(path)))
         except (TypeError, ValueError):
             return
-        if (full + os.sep).startswith(self.allowed) or full in ALLOWED_HOME_FILES:
+        inside = (full + os.sep).startswith(self.repository)
+        beside = not inside and (full + os.sep).startswith(self.beside)
+        if not beside and ((full + os.sep).startswith(self.allowed) or full in ALLOWED_HOME_FILES):
             return
         self.violations.append(full)
         raise OutsideRepositoryError(f"a test opened {full}, outside the repository: the suite must be self-contained")

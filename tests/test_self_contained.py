@@ -67,7 +67,7 @@ def test_the_scan_catches_the_usual_ways_out(line):
 
 
 def test_opening_a_file_beside_the_repository_fails_the_test():
-    beside = REPO_ROOT.parent / "beside-the-repository.json"
+    beside = REPO_ROOT.parent / "shared" / "beside-the-repository.json"  # refused wherever the clone is
     seen = len(OPEN_GUARD.violations)
     with pytest.raises(OutsideRepositoryError, match="outside the repository"):
         beside.read_text(encoding="utf-8")
