@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 # The database tests that run a second time on PostgreSQL.
-DB_TESTS ?= tests/base tests/accounts tests/inventory tests/cli tests/api tests/governance tests/evidence tests/controls tests/risk tests/impact tests/monitoring tests/audits tests/oversight tests/security
+DB_TESTS ?= tests/base tests/accounts tests/inventory tests/cli tests/api tests/governance tests/evidence tests/controls tests/risk tests/impact tests/monitoring tests/audits tests/management_review tests/external_audit tests/oversight tests/security
 
 .PHONY: install install-dev run test test-sqlite test-postgres lint chromium pdf-libs postgres bench clean
 

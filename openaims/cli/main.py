@@ -12,7 +12,9 @@ from openaims.cli import (
     classify,
     connection,
     evidence,
+    external_audit,
     impact,
+    management_review,
     metrics,
     monitor,
     nc,
@@ -44,6 +46,8 @@ app.add_typer(risks.app, name="risks")
 app.add_typer(impact.app, name="impact")
 app.add_typer(nc.app, name="nc")
 app.add_typer(audit.app, name="audit")
+app.add_typer(management_review.app, name="management-review")
+app.add_typer(external_audit.app, name="external-audit")
 
 
 def main() -> None:

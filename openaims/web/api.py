@@ -10,10 +10,12 @@ from openaims.base.api import SessionActorAuth, TokenAuth, install_error_handler
 from openaims.base.trail_api import router as trail_router
 from openaims.controls.api import router as controls_router
 from openaims.evidence.api import router as evidence_router
+from openaims.external_audit.api import router as external_audit_router
 from openaims.governance.api import router as governance_router
 from openaims.impact.api import router as impact_router
 from openaims.inventory.api import router as inventory_router
 from openaims.inventory.classification_api import router as classification_router
+from openaims.management_review.api import router as management_review_router
 from openaims.monitoring.api import router as monitoring_router
 from openaims.oversight.incidents.api import router as incidents_router
 from openaims.oversight.reviews.api import router as reviews_router
@@ -42,6 +44,8 @@ api.add_router("/", impact_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", audits_router)
 api.add_router("/", internal_audit_router)
+api.add_router("/", management_review_router)
+api.add_router("/", external_audit_router)
 api.add_router("/", reviews_router)
 api.add_router("/", transparency_router)
 api.add_router("/", incidents_router)

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "openaims.impact",
     "openaims.monitoring",
     "openaims.audits",
+    "openaims.management_review",
+    "openaims.external_audit",
     "openaims.oversight.reviews",
     "openaims.oversight.transparency",
     "openaims.oversight.incidents",

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("openaims.impact.urls")),
     path("", include("openaims.monitoring.urls")),
     path("", include("openaims.audits.urls")),
+    path("", include("openaims.management_review.urls")),
+    path("", include("openaims.external_audit.urls")),
     path("", include("openaims.oversight.reviews.urls")),
     path("", include("openaims.oversight.transparency.urls")),
     path("", include("openaims.oversight.incidents.urls")),
