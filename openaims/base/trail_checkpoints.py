@@ -11,10 +11,13 @@ cannot show that the tail, or the whole trail, was removed. Checkpoints close th
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db.models import Max
 
@@ -25,8 +28,10 @@ from openaims.trail.checkpoint import (
     CheckpointLog,
     CheckpointProblem,
     ensure_private_key,
+    key_id,
     load_private_key,
-    load_public_key,
+    load_public_keys,
+    public_key_pem,
     read_lines,
     verify_lines,
 )
@@ -40,9 +45,64 @@ def checkpoints_file() -> Path:
     return Path(settings.AIMS_TRAIL_CHECKPOINTS_FILE)
 
 
+def history_file() -> Path:
+    """The key history beside the key file: the public halves of the keys rotated out, PEM blocks in order."""
+    path = key_file()
+    return path.with_name(path.name + ".history")
+
+
 def signing_key():
     """The checkpoint signing key, created (mode 0600) on first use."""
     return ensure_private_key(key_file())
+
+
+def former_keys() -> list[Ed25519PublicKey]:
+    """The public keys of the key history, oldest first (none before the first rotation)."""
+    try:
+        pem = history_file().read_bytes()
+    except FileNotFoundError:
+        return []
+    return load_public_keys(pem) if pem.strip() else []
+
+
+def public_keys_pem() -> tuple[bytes, bytes]:
+    """``(current, former)``: the current public key and the key history, as PEM (the second empty if none)."""
+    current = public_key_pem(signing_key())
+    former = b"".join(public_key_pem(k) for k in former_keys())
+    return current, former
+
+
+def rotate_key() -> tuple[str, str]:
+    """Replace the signing key with a new Ed25519 key; its public half goes to the key history first.
+
+    Holds the checkpoints file's lock meanwhile, so no checkpoint is being signed while the key changes. Checkpoints
+    signed before stay verifiable with the history. Returns the old and the new key ids.
+    """
+    path = key_file()
+    with CheckpointLog(checkpoints_file()):
+        old = signing_key()
+        if key_id(old) not in {key_id(k) for k in former_keys()}:
+            fd = os.open(history_file(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, public_key_pem(old))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        new = Ed25519PrivateKey.generate()
+        pem = new.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        fd, staged = tempfile.mkstemp(prefix=".rotate-", dir=path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, pem)
+            os.fsync(fd)
+            os.close(fd)
+            os.replace(staged, path)
+        except BaseException:
+            Path(staged).unlink(missing_ok=True)
+            raise
+    return key_id(old), key_id(new)
 
 
 def _now() -> str:
@@ -111,14 +171,16 @@ def checkpoint_trails(organizations) -> list[CheckpointOutcome]:
     return outcomes
 
 
-def public_key(pem: bytes | None = None) -> Ed25519PublicKey | None:
-    """The key checkpoints are checked with: ``pem`` when given, else the public half of the key file (or None)."""
+def public_key(pem: bytes | None = None) -> list[Ed25519PublicKey] | None:
+    """The keys checkpoints are checked with: those of ``pem`` when given (one PEM block or several), else the
+    public half of the key file and the key history (None when there is no key file)."""
     if pem is not None:
-        return load_public_key(pem)
+        return load_public_keys(pem)
     try:
-        return load_private_key(key_file()).public_key()
+        current = load_private_key(key_file()).public_key()
     except FileNotFoundError:
         return None
+    return [current, *former_keys()]
 
 
 @dataclass(frozen=True)
@@ -174,7 +236,9 @@ def _checkpoint_problem(organization, checkpoints: list[Checkpoint], good_up_to:
     return None
 
 
-def read_checkpoints(public: Ed25519PublicKey | None) -> tuple[list[Checkpoint], CheckpointProblem | None]:
+def read_checkpoints(
+    public: Ed25519PublicKey | list[Ed25519PublicKey] | None,
+) -> tuple[list[Checkpoint], CheckpointProblem | None]:
     """Every checkpoint of the file that verifies (signatures, the file's chain), and the first problem."""
     lines = read_lines(checkpoints_file())
     if public is None:

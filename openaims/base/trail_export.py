@@ -7,10 +7,10 @@ from typing import IO
 
 from openaims.base.models import TrailEvent
 from openaims.base.staging import staging_dir
-from openaims.base.trail_checkpoints import checkpoints_file, signing_key
+from openaims.base.trail_checkpoints import checkpoints_file, public_keys_pem
 from openaims.trail import HASHED_FIELDS
-from openaims.trail.checkpoint import parse_line, public_key_pem, read_lines
-from openaims.trail.pack import CHECKPOINTS, EVENTS, PUBLIC_KEY, event_line, write_pack
+from openaims.trail.checkpoint import parse_line, read_lines
+from openaims.trail.pack import CHECKPOINTS, EVENTS, PUBLIC_KEY, PUBLIC_KEYS, event_line, write_pack
 
 #: Events above this size are spooled to a staging file instead of memory.
 _SPOOL_BYTES = 16 * 1024 * 1024
@@ -40,16 +40,18 @@ def _checkpoint_lines(organization) -> bytes:
 
 
 def trail_pack_parts(organization) -> dict[str, bytes | IO[bytes]]:
-    """The trail files of ``organization``'s pack: events, checkpoints and the public key (path -> content).
+    """The trail files of ``organization``'s pack: events, checkpoints, the public key and, after a rotation, the
+    former keys (path -> content).
 
     The events come as a spooled file (close it when done); :func:`openaims.trail.pack.write_pack` adds
     ``manifest.json``.
     """
-    return {
-        EVENTS: _events_file(organization),
-        CHECKPOINTS: _checkpoint_lines(organization),
-        PUBLIC_KEY: public_key_pem(signing_key()),
-    }
+    current, former = public_keys_pem()
+    parts: dict[str, bytes | IO[bytes]] = {CHECKPOINTS: _checkpoint_lines(organization), PUBLIC_KEY: current}
+    if former:
+        parts[PUBLIC_KEYS] = former
+    parts[EVENTS] = _events_file(organization)
+    return parts
 
 
 def trail_export(organization, out: IO[bytes]) -> None:

@@ -252,6 +252,23 @@ def trail_public_key(
     console.print(f"Public key written (key id {key_id(key)}).", highlight=False)
 
 
+@trail_app.command("rotate-key")
+def trail_rotate_key() -> None:
+    """Replace the checkpoint signing key with a new one; the old public key stays in the key history beside the
+    key file, so checkpoints signed with it still verify. Give auditors the new public key (aims trail public-key)."""
+    from openaims.base.trail_checkpoints import history_file, rotate_key
+
+    try:
+        old, new = rotate_key()
+    except (OSError, ValueError):
+        fail("the trail key file cannot be read or replaced (check AIMS_TRAIL_KEY_FILE and its folder)")
+    console.print(
+        f"New checkpoint key {new}; the old key {old} is kept in {history_file().name}. Checkpoints from now on are "
+        "signed with the new key.",
+        highlight=False,
+    )
+
+
 @trail_app.command("export")
 def trail_export(
     out: str = typer.Option(..., "--out", help="The zip file to write."),

@@ -104,6 +104,16 @@ def load_public_key(pem: bytes) -> Ed25519PublicKey:
     return key
 
 
+def load_public_keys(pem: bytes) -> list[Ed25519PublicKey]:
+    """Every public key of a file holding one PEM block after the other (a key history). ``ValueError`` when a
+    block is not an Ed25519 public key or there is none."""
+    end = b"-----END PUBLIC KEY-----"
+    blocks = [block.strip() + b"\n" + end + b"\n" for block in pem.split(end) if block.strip()]
+    if not blocks:
+        raise ValueError("no public key")
+    return [load_public_key(block) for block in blocks]
+
+
 def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     """The key's fingerprint: SHA-256 of the raw 32-byte public key, in hex."""
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
@@ -199,7 +209,7 @@ def _signature_ok(raw: bytes, public: Ed25519PublicKey) -> bool:
 
 
 def verify_lines(
-    lines: Iterable[bytes], public: Ed25519PublicKey, *, file_chain: bool = True
+    lines: Iterable[bytes], public: Ed25519PublicKey | Iterable[Ed25519PublicKey], *, file_chain: bool = True
 ) -> tuple[list[Checkpoint], CheckpointProblem | None]:
     """Check every line's signature and the chains of lines; stop at the first line that fails.
 
@@ -207,8 +217,9 @@ def verify_lines(
     ----------
     lines : iterable of bytes
         The lines, without newlines, in file order.
-    public : Ed25519PublicKey
-        The key the checkpoints must be signed with.
+    public : Ed25519PublicKey, or several
+        The key the checkpoints must be signed with; several after a key rotation (the current one and those of the
+        key history): each line is checked with the key its ``key_id`` names.
     file_chain : bool
         Also check ``prev`` (each line follows the line before it): true for the whole file, false for one
         organization's lines (an evidence pack), where only ``org_prev`` links them.
@@ -218,7 +229,8 @@ def verify_lines(
     (list of Checkpoint, CheckpointProblem or None)
         The checkpoints that verified (all of them when there is no problem) and the first problem.
     """
-    expected_key = key_id(public)
+    keys = {key_id(k): k for k in ([public] if isinstance(public, Ed25519PublicKey) else public)}
+    expected = " or ".join(f"{k[:16]}…" for k in keys) or "none"
     previous = GENESIS_HASH
     previous_of: dict[str, str] = {}
     sequence_of: dict[str, int] = {}
@@ -229,10 +241,10 @@ def verify_lines(
         except ValueError as exc:
             return checkpoints, CheckpointProblem(number, "", str(exc))
         time = checkpoint.time
-        if checkpoint.key_id != expected_key:
-            reason = f"signed with another key (key id {checkpoint.key_id[:16]}…, expected {expected_key[:16]}…)"
+        if checkpoint.key_id not in keys:
+            reason = f"signed with another key (key id {checkpoint.key_id[:16]}…, expected {expected})"
             return checkpoints, CheckpointProblem(number, time, reason)
-        if not _signature_ok(raw, public):
+        if not _signature_ok(raw, keys[checkpoint.key_id]):
             return checkpoints, CheckpointProblem(number, time, "its signature does not verify (forged or changed)")
         if file_chain and checkpoint.prev != previous:
             reason = "does not follow the line before it (a checkpoint line was removed, changed or inserted)"

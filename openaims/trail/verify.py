@@ -1,8 +1,10 @@
-"""Verify a pack's trail with no server and no database: ``python -m openaims.trail.verify PACK.zip``.
+"""Verify a pack with no server and no database: ``python -m openaims.trail.verify PACK.zip``.
 
-Checks, in this order, and stops at the first problem: every file of the zip against ``manifest.json`` (SHA-256
-and size; no file unlisted or missing), the checkpoints (signatures with the pack's public key, or with
-``--public-key FILE`` when given, which must then be the pack's key; each line following the one before it), the
+Works on a trail pack (``aims trail export``) and on an evidence pack (``aims audit pack``) alike. Checks, in this
+order, and stops at the first problem: every file of the zip against ``manifest.json`` (SHA-256 and size; no file
+unlisted or missing), the checkpoints (signatures with the pack's public keys, the current one and those of the key
+history, or with the ``--public-key FILE`` copies when given, which must then include the pack's current key; each
+line following the one before it), the
 chain recomputed from ``trail/events.jsonl``, and every checkpoint against the recomputed chain (the event it names
 exists and has the checkpointed hash). Prints ``ok, …`` and exits 0, or ``BROKEN: …`` naming the file, event or
 checkpoint (with its sequence and time) and exits 1. See :mod:`openaims.trail.pack` for the format.
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 
 from openaims.trail import pack
 from openaims.trail._chain import GENESIS_HASH, HASHED_FIELDS, verify_chain
-from openaims.trail.checkpoint import Checkpoint, key_id, load_public_key, verify_lines
+from openaims.trail.checkpoint import Checkpoint, key_id, load_public_key, load_public_keys, verify_lines
 
 
 class PackProblem(Exception):
@@ -45,18 +47,23 @@ class PackReport:
     checkpoints: int
     key_id: str
     latest: Checkpoint | None
+    files: int = 0
 
     def __str__(self) -> str:
         text = f"ok, {self.events} events of organization {_shown(self.organization_id) or '-'}"
         if self.latest is None:
-            return text + ", no checkpoint (the chain is only consistent with itself)"
+            return (
+                text
+                + f", no checkpoint (the chain is only consistent with itself), {self.files} files match the manifest"
+            )
         return (
             f"{text}, {self.checkpoints} signed checkpoints (latest at event #{self.latest.sequence}, "
-            f"{self.latest.time}), key id {self.key_id}"
+            f"{self.latest.time}), key id {self.key_id}, {self.files} files match the manifest"
         )
 
 
-def _check_manifest(archive: zipfile.ZipFile) -> None:
+def _check_manifest(archive: zipfile.ZipFile) -> int:
+    """Every file of the zip against the manifest; the number of files listed."""
     names = archive.namelist()
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -66,8 +73,9 @@ def _check_manifest(archive: zipfile.ZipFile) -> None:
     try:
         listing = json.loads(archive.read(pack.MANIFEST))
         files = listing["files"]
-        if listing.get("format") != pack.FORMAT or listing.get("version") != pack.VERSION:
-            raise PackProblem(f"{pack.MANIFEST}: not a {pack.FORMAT} version {pack.VERSION} manifest")
+        if listing.get("format") != pack.FORMAT or listing.get("version") not in pack.VERSIONS:
+            versions = " or ".join(str(v) for v in pack.VERSIONS)
+            raise PackProblem(f"{pack.MANIFEST}: not a {pack.FORMAT} version {versions} manifest")
         entries = {f["path"]: (f["sha256"], f["size"]) for f in files}
     except (ValueError, KeyError, TypeError):
         raise PackProblem(f"{pack.MANIFEST}: not a manifest (JSON with a list of path, sha256, size)") from None
@@ -89,6 +97,31 @@ def _check_manifest(archive: zipfile.ZipFile) -> None:
     for required in (pack.EVENTS, pack.CHECKPOINTS, pack.PUBLIC_KEY):
         if required not in entries:
             raise PackProblem(f"{required}: missing")
+    return len(entries)
+
+
+def _pack_keys(archive: zipfile.ZipFile, given: list[bytes]) -> list:
+    """The keys checkpoints are checked with: the pack's (current and former), or the given copies."""
+    try:
+        current = load_public_key(archive.read(pack.PUBLIC_KEY))
+    except ValueError:
+        raise PackProblem(f"{pack.PUBLIC_KEY}: not an Ed25519 public key in PEM") from None
+    keys = [current]
+    if pack.PUBLIC_KEYS in archive.namelist():
+        try:
+            keys += load_public_keys(archive.read(pack.PUBLIC_KEYS))
+        except ValueError:
+            raise PackProblem(f"{pack.PUBLIC_KEYS}: not Ed25519 public keys in PEM") from None
+    if not given:
+        return keys
+    try:
+        kept = [k for pem in given for k in load_public_keys(pem)]
+    except ValueError:
+        raise PackProblem("--public-key: not an Ed25519 public key in PEM") from None
+    if key_id(current) not in {key_id(k) for k in kept}:
+        shown = ", ".join(f"{key_id(k)[:16]}…" for k in kept)
+        raise PackProblem(f"{pack.PUBLIC_KEY}: key id {key_id(current)[:16]}… is not the given key ({shown})")
+    return kept
 
 
 class _Events:
@@ -120,29 +153,22 @@ class _Events:
             yield row
 
 
-def verify_pack(path, *, public_key_pem: bytes | None = None) -> PackReport:
-    """Verify the trail of the pack at ``path``; raise :class:`PackProblem` naming the first problem."""
+def verify_pack(path, *, public_key_pem: bytes | list[bytes] | None = None) -> PackReport:
+    """Verify the pack at ``path``; raise :class:`PackProblem` naming the first problem.
+
+    ``public_key_pem``: copies of the public keys kept apart (PEM, one or several); checkpoints must then be signed
+    with one of them."""
+    given = [public_key_pem] if isinstance(public_key_pem, bytes) else list(public_key_pem or [])
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile):
         raise PackProblem("not a readable zip file") from None
     with archive:
-        _check_manifest(archive)
-        try:
-            public = load_public_key(archive.read(pack.PUBLIC_KEY))
-        except ValueError:
-            raise PackProblem(f"{pack.PUBLIC_KEY}: not an Ed25519 public key in PEM") from None
-        if public_key_pem is not None:
-            try:
-                given = load_public_key(public_key_pem)
-            except ValueError:
-                raise PackProblem("--public-key: not an Ed25519 public key in PEM") from None
-            if key_id(given) != key_id(public):
-                raise PackProblem(
-                    f"{pack.PUBLIC_KEY}: key id {key_id(public)[:16]}… is not the given key ({key_id(given)[:16]}…)"
-                )
+        files = _check_manifest(archive)
+        keys = _pack_keys(archive, given)
+        public = keys[0]
         lines = [raw.rstrip(b"\n") for raw in archive.read(pack.CHECKPOINTS).splitlines(keepends=True)]
-        checkpoints, problem = verify_lines(lines, public, file_chain=False)
+        checkpoints, problem = verify_lines(lines, keys, file_chain=False)
         if problem is not None:
             raise PackProblem(f"{pack.CHECKPOINTS}: {problem}")
         events = _Events(archive.open(pack.EVENTS), {c.sequence for c in checkpoints})
@@ -173,7 +199,7 @@ def verify_pack(path, *, public_key_pem: bytes | None = None) -> PackReport:
             )
         good_up_to = checkpoint.sequence
     return PackReport(
-        organization_id, count, len(checkpoints), key_id(public), checkpoints[-1] if checkpoints else None
+        organization_id, count, len(checkpoints), key_id(public), checkpoints[-1] if checkpoints else None, files
     )
 
 
@@ -184,15 +210,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("pack", help="the pack (a zip file)")
     parser.add_argument(
-        "--public-key", help="a copy of the checkpoint public key kept apart (PEM): the pack's must be this one"
+        "--public-key",
+        action="append",
+        help="a copy of a checkpoint public key kept apart (PEM; repeat for former keys): the checkpoints must be "
+        "signed with these",
     )
     args = parser.parse_args(argv)
     try:
-        given = None
-        if args.public_key:
+        given = []
+        for name in args.public_key or []:
             try:
-                with open(args.public_key, "rb") as handle:
-                    given = handle.read()
+                with open(name, "rb") as handle:
+                    given.append(handle.read())
             except OSError:
                 raise PackProblem("--public-key: cannot read that file") from None
         report = verify_pack(args.pack, public_key_pem=given)

@@ -359,7 +359,7 @@ def test_export_verifies_offline_without_django(owner_actor, trail_files, tmp_pa
     assert {"openaims.trail.checkpoint", "openaims.trail.pack", "cryptography"} <= imported
     assert not {m for m in imported if m == "django" or m.startswith("django.")}
     with zipfile.ZipFile(pack) as archive:
-        assert archive.namelist() == [MANIFEST, CHECKPOINTS, EVENTS, "trail/public-key.pem"]
+        assert archive.namelist() == [CHECKPOINTS, EVENTS, "trail/public-key.pem", MANIFEST]
         listed = json.loads(archive.read(MANIFEST))["files"]
         assert [f["path"] for f in listed] == [CHECKPOINTS, EVENTS, "trail/public-key.pem"]
         events = [json.loads(line) for line in archive.read(EVENTS).splitlines()]
@@ -452,3 +452,70 @@ def test_a_pack_missing_a_checkpoint_line_or_with_an_unlisted_file_is_caught(own
 def test_export_refuses_an_unwritable_out(owner_actor, trail_files, tmp_path):
     result = _invoke("export", "--out", str(tmp_path / "no-such-folder" / "trail.zip"), "--org", "acme")
     assert result.exit_code == 1 and "--out: cannot write that file" in result.output
+
+
+# --- key rotation ---------------------------------------------------------------------------------------------
+
+
+def test_rotated_key_old_and_new_checkpoints_verify_and_tampering_is_still_caught(owner_actor, trail_files, tmp_path):
+    key_file, checkpoints_file = trail_files
+    _checkpointed(owner_actor, trail_files)
+    old_id = key_id(load_private_key(key_file))
+    result = _invoke("rotate-key")
+    assert result.exit_code == 0, result.output
+    new_id = key_id(load_private_key(key_file))
+    assert new_id != old_id and f"New checkpoint key {new_id}" in result.output
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    history = key_file.with_name(key_file.name + ".history")
+    assert key_id(load_public_key(history.read_bytes())) == old_id
+    _datasets(owner_actor, "After rotation", 2)
+    assert _invoke("checkpoint", "--org", "acme").exit_code == 0
+    lines = _lines(checkpoints_file)
+    assert [parse_line(raw, i).key_id for i, raw in enumerate(lines, 1)] == [old_id] * 3 + [new_id]
+
+    result = _invoke("verify", "--org", "acme")
+    assert result.exit_code == 0, result.output
+    assert "acme: ok," in result.output and "4 checkpoints" in result.output
+
+    pack = _export(tmp_path)
+    with zipfile.ZipFile(pack) as archive:
+        assert "trail/public-keys.pem" in archive.namelist()
+    offline = _offline(str(pack))
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert "4 signed checkpoints" in offline.stdout and f"key id {new_id}" in offline.stdout
+
+    # kept copies of the keys: the new one alone does not vouch for the old checkpoints; both do
+    kept_new, kept_old = tmp_path / "new.pem", tmp_path / "old.pem"
+    assert _invoke("public-key", "--out", str(kept_new)).exit_code == 0
+    kept_old.write_bytes(history.read_bytes())
+    alone = _offline(str(pack), "--public-key", str(kept_new))
+    assert alone.returncode == 1 and "checkpoint line 1" in alone.stdout and "signed with another key" in alone.stdout
+    both = _offline(str(pack), "--public-key", str(kept_new), "--public-key", str(kept_old))
+    assert both.returncode == 0, both.stdout
+
+    # tampering is still caught: an old checkpoint re-signed with a key of nobody's history
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    first = parse_line(lines[0], 1)
+    forged = sign_line(
+        Ed25519PrivateKey.generate(),
+        organization_id=first.organization_id,
+        sequence=first.sequence,
+        head_hash=first.head_hash,
+        time=first.time,
+        prev=first.prev,
+        org_prev=first.org_prev,
+    )
+    checkpoints_file.write_bytes(b"\n".join([forged, *lines[1:]]) + b"\n")
+    result = _invoke("verify", "--org", "acme")
+    assert result.exit_code == 1 and "checkpoint line 1" in result.output and "signed with another key" in result.output
+
+
+def test_rotate_key_refuses_a_key_file_that_is_not_a_key(owner_actor, trail_files):
+    key_file, _ = trail_files
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    key_file.write_bytes(b"not a key")
+    result = _invoke("rotate-key")
+    assert result.exit_code == 1 and "the trail key file cannot be read or replaced" in result.output
+    assert key_file.read_bytes() == b"not a key"
+    assert not key_file.with_name(key_file.name + ".history").exists()
