@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     REVIEWER = "reviewer", "Reviewer"
     AUDITOR = "auditor", "Auditor"
     VIEWER = "viewer", "Viewer"
+    GUEST_AUDITOR = "guest_auditor", "Guest auditor"
 
 
 class Permission(models.TextChoices):
@@ -27,17 +28,21 @@ class Permission(models.TextChoices):
     TRAIL = "trail", "Read the organization's whole trail"
     REVIEW = "review", "Review AI decisions"
     MANAGE_MEMBERS = "manage_members", "Manage members and roles"
+    REQUEST = "request", "Request evidence and comment on requests"
 
 
 P = Permission
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.OWNER: frozenset(P.values),
     Role.ADMIN: frozenset(P.values),
-    Role.MANAGER: frozenset({P.VIEW, P.CREATE, P.CHANGE, P.DELETE, P.APPROVE, P.EXPORT, P.REVIEW}),
+    Role.MANAGER: frozenset({P.VIEW, P.CREATE, P.CHANGE, P.DELETE, P.APPROVE, P.EXPORT, P.REVIEW, P.REQUEST}),
     Role.CONTRIBUTOR: frozenset({P.VIEW, P.CREATE, P.CHANGE}),
     Role.REVIEWER: frozenset({P.VIEW, P.REVIEW}),
-    Role.AUDITOR: frozenset({P.VIEW, P.EXPORT, P.TRAIL}),
+    Role.AUDITOR: frozenset({P.VIEW, P.EXPORT, P.TRAIL, P.REQUEST}),
     Role.VIEWER: frozenset({P.VIEW}),
+    # An external auditor, invited until a date and maybe to some AI systems only: reads and exports what is in
+    # scope and asks for evidence; the organization's whole trail stays internal.
+    Role.GUEST_AUDITOR: frozenset({P.VIEW, P.EXPORT, P.REQUEST}),
 }
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
@@ -46,8 +51,12 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.MANAGER: "Create, change, delete and approve records; export.",
     Role.CONTRIBUTOR: "Create and change records; no deletion or approval.",
     Role.REVIEWER: "Read records and review AI decisions.",
-    Role.AUDITOR: "Read everything, export, read the trail; write nothing.",
+    Role.AUDITOR: "Read everything, export, read the trail, request evidence; write no record.",
     Role.VIEWER: "Read records.",
+    Role.GUEST_AUDITOR: (
+        "An external auditor until the invitation lapses: read and export what the invitation's scope covers, "
+        "request evidence and comment; no trail, no writes to records."
+    ),
 }
 
 

@@ -36,12 +36,29 @@ class User(AbstractUser):
 
 
 class Membership(BaseModel):
-    """A user's role in one organization."""
+    """A user's role in one organization.
+
+    A guest auditor's membership lapses by itself at ``expires_at`` and may be limited to some AI systems
+    (``scope_systems``; none: the whole organization) and frameworks (``scope_frameworks``, catalog ids; none: all).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the membership lapses by itself (guest auditors); empty: never."
+    )
+    scope_systems = models.ManyToManyField(
+        "inventory.AISystem",
+        blank=True,
+        related_name="+",
+        verbose_name="AI systems in scope",
+        help_text="The AI systems this member sees; none: the whole organization.",
+    )
+    scope_frameworks = models.JSONField(
+        "frameworks in scope", default=list, blank=True, help_text="Catalog framework ids; empty: all frameworks."
+    )
 
-    trail_fields = ("user", "role")
+    trail_fields = ("user", "role", "expires_at", "scope_systems", "scope_frameworks")
 
     class Meta:
         verbose_name = "member"
@@ -50,6 +67,13 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    @property
+    def lapsed(self) -> bool:
+        """Its expiry has passed: the member is no longer one."""
+        from django.utils import timezone
+
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
 class ApiToken(BaseModel):

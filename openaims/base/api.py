@@ -15,7 +15,6 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from openaims.accounts.choices import Permission
-from openaims.accounts.models import Membership
 from openaims.base.context import Actor
 from openaims.base.errors import (
     DATABASE_RETRY_SECONDS,
@@ -58,8 +57,14 @@ class TokenAuth(HttpBearer):
         found = token_authenticate(token)
         if found is None:
             return None
+        from openaims.accounts.selectors import MembershipLapsed, actor_for_membership
+
         api_token, membership = found
-        actor = Actor(organization=api_token.organization, role=membership.role, user=api_token.user, token=api_token)
+        try:
+            actor = actor_for_membership(membership, token=api_token)
+        except MembershipLapsed:
+            return None  # 401: the member's invitation lapsed
+        request.aims_actor = actor  # known even when refused below: a guest's refused request is in the trail too
         return _permitted(actor, self.permission)
 
 
@@ -84,12 +89,16 @@ class SessionActorAuth(SessionAuth):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
+        from openaims.accounts.selectors import actor_for_membership, memberships_of
+
         chosen = request.session.get("organization_id")
-        memberships = Membership.objects.filter(user=user).select_related("organization")
+        memberships = memberships_of(user)  # lapsed memberships are not memberships
         membership = (memberships.filter(organization_id=chosen).first() if chosen else None) or memberships.first()
         if membership is None:
             return None
-        return _permitted(Actor(organization=membership.organization, role=membership.role, user=user), self.permission)
+        actor = actor_for_membership(membership)
+        request.aims_actor = actor  # known even when refused below: a guest's refused request is in the trail too
+        return _permitted(actor, self.permission)
 
 
 def requires(permission: str) -> list:

@@ -42,6 +42,10 @@ class Actor:
     user: User | None = None
     token: ApiToken | None = None
     system_label: str = ""
+    #: The AI systems the actor sees (a guest auditor invited to some systems); None: the whole organization.
+    system_scope: frozenset[uuid.UUID] | None = None
+    #: The catalog frameworks the actor's work is limited to; None: every framework.
+    framework_scope: frozenset[str] | None = None
     _label: str = field(default="", repr=False)
 
     @property
@@ -67,6 +71,18 @@ class Actor:
         if self.user is not None:
             return self.user.username
         return self.system_label or "system"
+
+    @property
+    def is_guest(self) -> bool:
+        """A guest auditor: every request they make is recorded in the trail."""
+        return self.role == Role.GUEST_AUDITOR
+
+    def in_system_scope(self, ai_system_id) -> bool:
+        """Whether the actor sees the AI system with this id (always, without a system scope)."""
+        return self.system_scope is None or uuid.UUID(str(ai_system_id)) in self.system_scope
+
+    def in_framework_scope(self, framework_id: str) -> bool:
+        return self.framework_scope is None or framework_id in self.framework_scope
 
     def can(self, permission: str) -> bool:
         return role_allows(self.role, permission)

@@ -38,16 +38,23 @@ class RequestContextMiddleware:
 
 
 class ActorMiddleware:
-    """For signed-in users of the web UI: their membership in the organization chosen in the session."""
+    """For signed-in users of the web UI: their membership in the organization chosen in the session.
+
+    Lapsed memberships (a guest auditor's invitation past its expiry) are not memberships: the organization
+    switcher hides them, and ``request.lapsed_membership`` tells the "no organization" page why. Every request a
+    guest auditor makes, in the UI or the API, is recorded in the trail once answered (see
+    :func:`openaims.external_audit.services.guest_access_record`).
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         request.actor = None
+        request.lapsed_membership = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith("/api/"):
-            from openaims.accounts.selectors import memberships_of
+            from openaims.accounts.selectors import actor_for_membership, lapsed_memberships_of, memberships_of
 
             memberships = list(memberships_of(user))
             request.user_memberships = memberships
@@ -55,8 +62,22 @@ class ActorMiddleware:
             membership = next((m for m in memberships if str(m.organization_id) == chosen), None)
             membership = membership or (memberships[0] if memberships else None)
             if membership is not None:
-                request.actor = Actor(organization=membership.organization, role=membership.role, user=user)
-        return self.get_response(request)
+                request.actor = actor_for_membership(membership)
+            else:
+                request.lapsed_membership = lapsed_memberships_of(user).first()
+        response = self.get_response(request)
+        _record_guest_access(request, response)
+        return response
+
+
+def _record_guest_access(request, response) -> None:
+    """One trail event for a guest auditor's request: the method, the path (no query string) and the answer."""
+    actor = getattr(request, "actor", None) or getattr(request, "aims_actor", None)  # the UI's, or the API's
+    if not isinstance(actor, Actor) or not actor.is_guest:
+        return
+    from openaims.external_audit.services import guest_access_record
+
+    guest_access_record(actor=actor, method=request.method, path=request.path, status=response.status_code)
 
 
 class SecurityHeadersMiddleware:

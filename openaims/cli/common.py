@@ -41,7 +41,8 @@ def print_json(data) -> None:
 def resolve_actor(org: str | None, user: str | None):
     """The actor for a command: ``--user``'s membership in ``--org``, or the local operator (owner rights)."""
     from openaims.accounts.models import Membership, Organization, User
-    from openaims.base.context import Actor, system_actor
+    from openaims.accounts.selectors import MembershipLapsed, actor_for_membership
+    from openaims.base.context import system_actor
 
     if org:
         organization = Organization.objects.filter(slug=org).first()
@@ -59,7 +60,10 @@ def resolve_actor(org: str | None, user: str | None):
         membership = Membership.objects.filter(organization=organization, user=found).first() if found else None
         if membership is None:
             fail(f"--user: {user!r} is not a member of {organization.slug}")
-        return Actor(organization=organization, role=membership.role, user=found)
+        try:
+            return actor_for_membership(membership)
+        except MembershipLapsed:
+            fail(f"--user: {user!r} is no longer a member of {organization.slug}: the membership lapsed")
     return system_actor(organization, label=f"cli ({os.environ.get('USER', 'operator')})")
 
 

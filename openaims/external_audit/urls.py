@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+"""URLs of the external audit pages (included at the site root by openaims.web.urls)."""
 
-urlpatterns: list = []
+from openaims.external_audit import views
+
+urlpatterns = views.urls()
