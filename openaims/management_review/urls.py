@@ -1,3 +1,5 @@
-from django.urls import path  # noqa: F401
+"""URLs of the management review pages (included at the site root by openaims.web.urls)."""
 
-urlpatterns: list = []
+from openaims.management_review import views
+
+urlpatterns = views.urls()

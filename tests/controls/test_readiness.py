@@ -68,9 +68,9 @@ def test_report_derives_assesses_and_orders_blockers(justified_soa):
     services.soa_issue_version(actor=actor)
     evidence = make_evidence(actor)
     services.requirement_assessment_set(actor=actor, requirement_id="7.4", status="met", evidence=[evidence])
-    services.requirement_assessment_set(actor=actor, requirement_id="10.1", status="partial", notes="Half done.")
+    services.requirement_assessment_set(actor=actor, requirement_id="8.1", status="partial", notes="Half done.")
     report = readiness_report(actor)
-    assert report.percent == round(100 * 3.0 / 32)  # 6.1.3 and 7.4 met; 10.1 and 10.2 partly
+    assert report.percent == round(100 * 3.0 / 32)  # 6.1.3 and 7.4 met; 8.1 and 10.2 partly
     clause_7 = next(c for c in report.clauses if c.clause_id == "7")
     assert (clause_7.met, clause_7.partial) == (1, 0)
     blockers = [b.requirement_id for b in report.blockers]
