@@ -15,7 +15,11 @@ class MemberInviteForm(forms.Form):
     """Add a member: an existing user by username, or a new user with a first password."""
 
     username = forms.CharField(max_length=150, label="E-mail or username")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER, help_text=ROLE_HELP)
+    role = forms.ChoiceField(
+        choices=[c for c in Role.choices if c[0] != Role.GUEST_AUDITOR],
+        initial=Role.VIEWER,
+        help_text=ROLE_HELP + " Guest auditors are invited from the Guest auditors page.",
+    )
     password = forms.CharField(
         required=False,
         widget=forms.PasswordInput,

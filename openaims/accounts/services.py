@@ -78,9 +78,18 @@ def membership_add(*, actor: Actor, user: User, role: str) -> Membership:
     return create_record(Membership, actor=actor, permission=Permission.MANAGE_MEMBERS, user=user, role=role)
 
 
+def _not_guest(*roles: str) -> None:
+    """Guest auditors come and go through guest invitations (an expiry and a scope), not the members page."""
+    if Role.GUEST_AUDITOR in roles:
+        raise ValidationError(
+            {"role": ["Invite guest auditors with a guest invitation (it has an expiry and a scope)."]}
+        )
+
+
 def membership_invite(*, actor: Actor, username: str, role: str, password: str = "") -> Membership:
     """Add a person by username (e-mail): an existing user, or a new one with the given first password."""
     actor.require(Permission.MANAGE_MEMBERS)
+    _not_guest(role)
     username = username.strip()
     with transaction.atomic():
         user = User.objects.filter(username=username).first()
@@ -108,6 +117,8 @@ def _keeps_an_owner(actor: Actor, membership: Membership) -> None:
 def membership_set_role(*, actor: Actor, membership: Membership, role: str) -> Membership:
     """Change a member's role; the last owner stays an owner."""
     _check_owner_grant(actor, role, membership.role)
+    if role != membership.role:
+        _not_guest(role, membership.role)
     with transaction.atomic():
         if role != Role.OWNER:
             _keeps_an_owner(actor, membership)
