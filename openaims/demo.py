@@ -13,6 +13,7 @@ from openaims.accounts.services import membership_add, organization_create, user
 from openaims.base.context import request_scope
 from openaims.impact.demo import load_demo_impact
 from openaims.inventory import services as inventory
+from openaims.management_review.demo import load_demo_management_review
 from openaims.monitoring.demo import load_demo_monitoring
 from openaims.oversight.incidents.demo import load_demo_incidents
 from openaims.oversight.reviews.demo import load_demo_reviews
@@ -58,6 +59,7 @@ def load_demo() -> tuple[Organization, bool]:
         load_demo_reviews(actor, members)
         load_demo_transparency(actor, members)  # before the concerns: the public form names published systems only
         load_demo_incidents(actor, members)
+        load_demo_management_review(actor, members)
     return organization, True
 
 
