@@ -16,6 +16,10 @@ class Role(models.TextChoices):
     GUEST_AUDITOR = "guest_auditor", "Guest auditor"
 
 
+#: The roles of the organization's own people (not guests): e.g. the role that triages concerns.
+MEMBER_ROLE_CHOICES = [(value, label) for value, label in Role.choices if value != Role.GUEST_AUDITOR]
+
+
 class Permission(models.TextChoices):
     """What a role allows. Checked by services, so UI, API and CLI agree."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from openaims.accounts.choices import ROLE_DESCRIPTIONS, Role
+from openaims.accounts.choices import MEMBER_ROLE_CHOICES, ROLE_DESCRIPTIONS, Role
 from openaims.accounts.models import Membership
 from openaims.base.forms import FilterForm, ServiceModelForm
 
@@ -16,7 +16,7 @@ class MemberInviteForm(forms.Form):
 
     username = forms.CharField(max_length=150, label="E-mail or username")
     role = forms.ChoiceField(
-        choices=[c for c in Role.choices if c[0] != Role.GUEST_AUDITOR],
+        choices=MEMBER_ROLE_CHOICES,
         initial=Role.VIEWER,
         help_text=ROLE_HELP + " Guest auditors are invited from the Guest auditors page.",
     )

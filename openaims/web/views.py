@@ -134,7 +134,7 @@ def dashboard(request):
     if (refused := _actor_or_redirect(request)) is not None:
         return refused
     actor = request.actor
-    systems = AISystem.objects.filter(organization=actor.organization)
+    systems = scoped(AISystem, actor)  # a guest auditor invited to some systems sees those only
     by_stage = dict(systems.values_list("lifecycle_stage").annotate(n=Count("id")))
     stages = [(stage.label, stage.value, by_stage.get(stage.value, 0)) for stage in LifecycleStage]
     context = {

@@ -84,3 +84,11 @@ def test_whole_organization_guest_and_members_see_everything(owner_actor, actor_
         assert scoped(Risk, actor).count() == 4
         assert scoped(MetricRun, actor).count() == 2
     assert str(w["b"].pk) in bearer_client(guest_actor).get("/api/v1/systems").content.decode()
+
+
+def test_the_dashboard_counts_and_names_only_systems_in_scope(owner_actor):
+    w = _world(owner_actor)
+    user, _ = guest(owner_actor, systems=[w["a"]])
+    page = signed_in(user).get("/").content.decode()
+    assert "Loan scorer" in page and "Fraud detector" not in page
+    assert "Fraud detector" in signed_in(owner_actor.user).get("/").content.decode()

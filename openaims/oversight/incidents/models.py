@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
-from openaims.accounts.choices import Role
+from openaims.accounts.choices import MEMBER_ROLE_CHOICES, Role
 from openaims.base.models import BaseModel, colour_badge
 from openaims.oversight.incidents.choices import (
     BADGE_COLOURS,
@@ -215,7 +215,7 @@ class NotificationDuty(BaseModel):
 class ConcernSettings(BaseModel):
     """How an organization handles concerns: which role triages them (owners and admins always may)."""
 
-    triage_role = models.CharField(max_length=20, choices=Role.choices, default=Role.MANAGER)
+    triage_role = models.CharField(max_length=20, choices=MEMBER_ROLE_CHOICES, default=Role.MANAGER)
 
     class Meta:
         verbose_name = "concern settings"
