@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from openaims.accounts import services
 from openaims.accounts.choices import ROLE_PERMISSIONS, Permission, Role
@@ -98,12 +98,19 @@ class MemberOut(Schema):
     user_id: uuid.UUID
     username: str
     role: Role
+    expires_at: dt.datetime | None = Field(description="When the membership lapses (guest auditors); null: never.")
+    scope_systems: list[uuid.UUID] = Field(description="A guest auditor's AI systems; empty: the whole organization.")
+    scope_frameworks: list[str]
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @staticmethod
     def resolve_username(obj) -> str:
         return obj.user.username
+
+    @staticmethod
+    def resolve_scope_systems(obj) -> list[uuid.UUID]:
+        return [s.pk for s in obj.scope_systems.all()]
 
 
 class MemberFilters(Schema):
@@ -133,7 +140,7 @@ register_crud(
     update=services.membership_set_role,
     delete=services.membership_remove,
     instance_kwarg="membership",
-    queryset=lambda qs: qs.select_related("user"),
+    queryset=lambda qs: qs.select_related("user").prefetch_related("scope_systems"),
     create_permission=Permission.MANAGE_MEMBERS,
     change_permission=Permission.MANAGE_MEMBERS,
     delete_permission=Permission.MANAGE_MEMBERS,

@@ -92,3 +92,19 @@ def test_the_dashboard_counts_and_names_only_systems_in_scope(owner_actor):
     page = signed_in(user).get("/").content.decode()
     assert "Loan scorer" in page and "Fraud detector" not in page
     assert "Fraud detector" in signed_in(owner_actor.user).get("/").content.decode()
+
+
+def test_exports_of_a_system_outside_the_scope_answer_404(owner_actor):
+    w = _world(owner_actor)
+    _, guest_actor = guest(owner_actor, systems=[w["a"]])
+    api = bearer_client(guest_actor)
+    assert api.get(f"/api/v1/systems/{w['b'].pk}/monitoring-report.pdf").status_code == 404
+    assert api.get(f"/api/v1/impact-assessments/{w['assessment_b'].pk}/export", {"format": "pdf"}).status_code == 404
+
+
+def test_members_show_a_guest_expiry_and_scope(owner_actor, api_as):
+    w = _world(owner_actor)
+    user, _ = guest(owner_actor, systems=[w["a"]])
+    members = api_as("owner").get("/api/v1/members", {"q": user.username}).json()["items"]
+    assert members[0]["role"] == "guest_auditor" and members[0]["expires_at"]
+    assert members[0]["scope_systems"] == [str(w["a"].pk)]
