@@ -148,6 +148,28 @@ def export_report(request, id: uuid.UUID, query: Query[InternalAuditExportQuery]
     return response
 
 
+@router.get(
+    "/internal-audits/{id}/pack",
+    response={200: None, **READ_ERRORS},
+    summary="Download the audit's evidence pack (zip)",
+    description="Needs the export and trail rights. The audit's scope: index, SoA, readiness, its clauses and "
+    "controls with their evidence files, its sampled AI systems, its report, and the trail with its signed "
+    "checkpoints; check it offline with python -m openaims.trail.verify PACK.zip.",
+    operation_id="pack_internal-audits",
+    openapi_extra=file_answer("The evidence pack, as an attachment", ["application/zip"]),
+)
+def evidence_pack(request, id: uuid.UUID):
+    from django.http import FileResponse
+
+    from openaims.audits.pack import CONTENT_TYPE, pack_filename, staged_pack
+
+    audit = _audit(request, id)
+    handle = staged_pack(request.auth, audit=audit)
+    return FileResponse(
+        handle, as_attachment=True, filename=pack_filename(request.auth, audit), content_type=CONTENT_TYPE
+    )
+
+
 @router.post(
     "/audit-checklist-items/{id}/finding",
     response={200: s.AuditChecklistItemOut, **WRITE_ERRORS},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, re_path
 from django.views import View
@@ -192,6 +192,35 @@ class InternalAuditExportView(ActorRequiredMixin, View):
         return response
 
 
+class InternalAuditPackView(ActorRequiredMixin, View):
+    """Download the audit's evidence pack (a zip), built in a staging file and streamed from it."""
+
+    resource = internal_audits
+
+    def get(self, request, pk):
+        from openaims.audits.pack import CONTENT_TYPE, pack_filename, staged_pack
+
+        audit = self.get_object(pk)
+        handle = staged_pack(request.actor, audit=audit)
+        return FileResponse(
+            handle, as_attachment=True, filename=pack_filename(request.actor, audit), content_type=CONTENT_TYPE
+        )
+
+
+class EvidencePackView(ActorRequiredMixin, View):
+    """Download the evidence pack of the whole AI management system."""
+
+    resource = internal_audits
+
+    def get(self, request):
+        from openaims.audits.pack import CONTENT_TYPE, pack_filename, staged_pack
+
+        handle = staged_pack(request.actor)
+        return FileResponse(
+            handle, as_attachment=True, filename=pack_filename(request.actor, None), content_type=CONTENT_TYPE
+        )
+
+
 class AuditCalendarView(ActorRequiredMixin, View):
     """The audits by month of their planned start; audits due (planned start passed, not started) flagged."""
 
@@ -211,6 +240,8 @@ def urls() -> list:
         path("internal-audits/calendar/", AuditCalendarView.as_view(), name="internal-audits-calendar"),
         path("internal-audits/<uuid:pk>/", detail, name="internal-audits-detail"),
         path("internal-audits/<uuid:pk>/export/", InternalAuditExportView.as_view(), name="internal-audits-export"),
+        path("internal-audits/<uuid:pk>/pack/", InternalAuditPackView.as_view(), name="internal-audits-pack"),
+        path("evidence-pack/", EvidencePackView.as_view(), name="evidence-pack"),
         re_path(
             r"^internal-audits/(?P<pk>[0-9a-f-]{36})/(?P<step>start|sample|checklist|report|close)/$",
             InternalAuditActionView.as_view(),

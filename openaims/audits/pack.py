@@ -269,3 +269,30 @@ def render_index(plan: sections.Plan, written: list[dict], problems: list[str], 
     ]
     body.append(pages.table(("File", "What", "Bytes", "SHA-256"), rows))
     return pages.page(f"Evidence pack: {organization}", "".join(body), subtitle=subject)
+
+
+CONTENT_TYPE = "application/zip"
+
+
+def pack_filename(actor: Actor, audit: InternalAudit | None) -> str:
+    return f"evidence-pack-{actor.organization.slug}-{audit.reference if audit else 'aims'}.zip"
+
+
+def staged_pack(actor: Actor, *, audit: InternalAudit | None = None, framework: str = "iso42001") -> IO[bytes]:
+    """The pack built into a staging file of the data directory (never in memory), open at its start.
+
+    The file's name is removed at once: the open handle keeps its content until whoever serves it (a
+    ``FileResponse``) closes it, and nothing is left behind whatever happens to the request.
+    """
+    import tempfile
+
+    from openaims.base.staging import staging_dir
+
+    handle = tempfile.TemporaryFile(dir=staging_dir(), prefix="pack-")  # noqa: SIM115 - returned, closed by the caller
+    try:
+        build_pack(actor, handle, audit=audit, framework=framework)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    return handle

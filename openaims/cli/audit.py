@@ -237,3 +237,89 @@ def checklist(
         raised = line.nonconformity.reference if line.nonconformity else ("improvement" if line.improvement else "")
         table.add_row(str(line.position), line.kind, line.reference, line.title, line.finding or "—", raised)
     console.print(table)
+
+
+@app.command("pack")
+def pack(
+    out: str = typer.Option(..., "--out", help="The zip file to write."),
+    audit_reference: str = typer.Option(
+        None, "--audit", help="The internal audit (IA-0001 or its id): pack its scope. Default: the whole AIMS."
+    ),
+    framework: str = typer.Option("iso42001", "--framework", help="The framework the pack is organized by."),
+    org: str = OrgOption,
+    user: str = UserOption,
+    json_output: bool = JsonOption,
+) -> None:
+    """Write the auditor's evidence pack: index, SoA, readiness, clauses and controls with their evidence files,
+    the AI systems' records, audit reports, and the trail; check it with python -m openaims.trail.verify FILE."""
+    import hashlib
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from openaims.audits.pack import FRAMEWORKS, build_pack
+
+    if framework not in FRAMEWORKS:
+        fail(f"--framework: unknown framework {framework!r} (use {', '.join(FRAMEWORKS)})")
+    actor = resolve_actor(org, user)
+    audit = None
+    if audit_reference:
+        from openaims.audits.internal_selectors import REFERENCE, internal_audits
+        from openaims.audits.models import InternalAudit
+        from openaims.base.errors import NotFound
+        from openaims.base.selectors import get_scoped
+
+        qs = run_service(internal_audits, actor)
+        if match := REFERENCE.match(audit_reference):
+            audit = qs.filter(number=int(match.group(1))).first()
+        else:
+            try:
+                audit = get_scoped(InternalAudit, actor, audit_reference, queryset=qs)
+            except NotFound:
+                audit = None
+        if audit is None:
+            fail(f"--audit: no internal audit {audit_reference!r} in {actor.organization.slug}")
+    target = Path(out)
+    try:
+        fd, staged = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError:
+        fail("--out: cannot write that file")
+    try:
+        with os.fdopen(fd, "w+b") as handle:
+            summary = run_service(build_pack, actor, handle, audit=audit, framework=framework)
+            handle.flush()
+            os.fsync(handle.fileno())
+            handle.seek(0)
+            digest = hashlib.sha256()
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+        os.chmod(staged, 0o644)
+        os.replace(staged, target)
+    except OSError:
+        fail("--out: cannot write that file")
+    finally:
+        Path(staged).unlink(missing_ok=True)
+    result = {
+        "file": str(target),
+        "files": summary.files,
+        "bytes": summary.bytes,
+        "zip_bytes": target.stat().st_size,
+        "sha256": digest.hexdigest(),
+        "audit": summary.audit or None,
+        "missing": [f"{where}: {what}" for where, what in summary.missing],
+        "problems": summary.problems,
+    }
+    if json_output:
+        print_json(result)
+        return
+    covers = f"internal audit {summary.audit}" if summary.audit else "the whole AIMS"
+    console.print(
+        f"Evidence pack of {covers} written: {summary.files} files, {summary.bytes} bytes "
+        f"({result['zip_bytes']} zipped), sha256 {result['sha256']}",
+        highlight=False,
+    )
+    if summary.missing:
+        console.print(f"{len(summary.missing)} gaps listed in its index.html (What is missing).", highlight=False)
+    for problem in summary.problems:
+        console.print(f"PROBLEM: {problem}", highlight=False)
+    console.print("Check it with: python -m openaims.trail.verify FILE", highlight=False)
