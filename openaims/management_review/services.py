@@ -154,7 +154,7 @@ def management_review_hold(
 ) -> ManagementReview:
     """Record that the review was held (today unless ``held_on``): compile its inputs from the records for the
     period since the previous held review, and freeze them with their SHA-256. Needs a chair and attendees."""
-    from openaims.management_review.selectors import previous_held_review
+    from openaims.management_review.selectors import latest_held_review, previous_held_review
 
     actor.require(Permission.CHANGE)
     today = timezone.localdate()
@@ -173,12 +173,11 @@ def management_review_hold(
             errors["attendees"] = ["Required: at least one member who attended the review."]
         if errors:
             raise ValidationError(errors)
+        latest = latest_held_review(actor.organization)
+        if latest is not None and latest.held_on > held_on:
+            raise ValidationError({"held_on": [f"Must not be before {latest.reference}, held on {latest.held_on}."]})
         current.held_on = held_on
         previous = previous_held_review(current)
-        if previous is not None and previous.held_on > held_on:
-            raise ValidationError(
-                {"held_on": [f"Must not be before {previous.reference}, held on {previous.held_on}."]}
-            )
         inputs = compile_inputs(
             actor.organization, previous.held_on if previous else None, held_on, exclude_review=current
         )

@@ -98,15 +98,12 @@ def test_actions_are_carried_into_the_next_review(owner_actor):
     assert ManagementReview.objects.get(pk=second.pk).inputs["previous_actions"]["open"] == 1  # still frozen
 
 
-def test_issued_review_is_read_only(owner_actor):
+def test_issued_review_is_read_only(owner_actor, actor_of):
     review = make_held_review(owner_actor)
     decision = make_decision(owner_actor, review)
     action = make_action(owner_actor, review)
     with pytest.raises(PermissionDenied):
-        services.management_review_issue_minutes(
-            actor=owner_actor.__class__(organization=owner_actor.organization, role=Role.CONTRIBUTOR, user=None),
-            management_review=review,
-        )
+        services.management_review_issue_minutes(actor=actor_of(Role.CONTRIBUTOR), management_review=review)
     issued = services.management_review_issue_minutes(actor=owner_actor, management_review=review)
     assert issued.status == "minutes_issued" and issued.issued_by == owner_actor.user and issued.minutes_issued_at
     for call in (
@@ -138,6 +135,11 @@ def test_held_review_keeps_its_plan(owner_actor):
     with pytest.raises(ValidationError) as again:
         services.management_review_hold(actor=owner_actor, management_review=review)
     assert "status" in again.value.message_dict
+    with pytest.raises(ValidationError) as out_of_order:
+        services.management_review_hold(
+            actor=owner_actor, management_review=make_review(owner_actor), held_on=review.held_on - dt.timedelta(days=1)
+        )
+    assert list(out_of_order.value.message_dict) == ["held_on"]
 
 
 def test_service_refusals_name_the_field(owner_actor, other_actor):
