@@ -32,7 +32,7 @@ def _review_context(review: ManagementReview) -> dict:
         "decisions": review.decisions.order_by("created_at"),
         "actions": review.actions.select_related("owner", "decision").order_by("due_date", "created_at"),
         "hold_form": forms.ManagementReviewHoldForm(),
-        "close_form": forms.ReviewActionCloseForm(),
+        "close_form": forms.ReviewActionCloseForm(auto_id=False),  # one per action row: no repeated ids
         "open_for_results": review.status == ManagementReviewStatus.HELD,
     }
 
@@ -116,7 +116,10 @@ review_actions = Resource(
     instance_kwarg="review_action",
     detail_template="management_review/review_action_detail.html",
     detail_fields=["review", "decision", "owner", "due_date", "status", "closed_on", "closing_note"],
-    extra_detail_context=lambda action: {"close_form": forms.ReviewActionCloseForm()},
+    extra_detail_context=lambda action: {
+        "close_form": forms.ReviewActionCloseForm(),
+        "cancel_form": forms.ReviewActionCloseForm(auto_id="cancel_%s"),
+    },
     title_plural="Management review actions",
 )
 

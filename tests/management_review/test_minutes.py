@@ -132,3 +132,21 @@ def test_bar_chart_describes_every_figure():
     svg = bar_chart_svg("Trend", ["2030-01", "2030-02"], [("Opened", [3, 0]), ("Closed", [1, 2])], svg_id="t")
     assert "2030-01: Opened 3, Closed 1; 2030-02: Opened 0, Closed 2." in svg
     assert svg.count('class="bar"') == 4 and "<script" not in svg
+
+
+def test_action_page_records_progress(owner_actor, ui_as):
+    action = make_action(owner_actor, title="Update the AI policy")
+    client = ui_as(Role.CONTRIBUTOR)
+    page = client.get(reverse("management-review-actions-detail", args=[action.pk])).content.decode()
+    assert "Record it done" in page and "Cancel the action" in page and page.count('id="id_note"') == 1
+    empty = client.post(reverse("management-review-actions-step", args=[action.pk, "cancel"]), {"note": ""})
+    assert empty.status_code == 302
+    action.refresh_from_db()
+    assert action.status == "open"
+    client.post(reverse("management-review-actions-step", args=[action.pk, "cancel"]), {"note": "Policy retired."})
+    action.refresh_from_db()
+    assert action.status == "cancelled" and action.closing_note == "Policy retired."
+    viewer = ui_as(Role.VIEWER).post(
+        reverse("management-review-actions-step", args=[action.pk, "close"]), {"note": "x"}
+    )
+    assert viewer.status_code == 403
