@@ -99,7 +99,8 @@ class MemberOut(Schema):
     username: str
     role: Role
     expires_at: dt.datetime | None = Field(description="When the membership lapses (guest auditors); null: never.")
-    scope_systems: list[uuid.UUID] = Field(description="A guest auditor's AI systems; empty: the whole organization.")
+    scope_all_systems: bool = Field(description="Sees every AI system (false: a guest auditor's scope_systems only).")
+    scope_systems: list[uuid.UUID] = Field(description="A guest auditor's AI systems, when not scope_all_systems.")
     scope_frameworks: list[str]
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -39,13 +39,17 @@ class Membership(BaseModel):
     """A user's role in one organization.
 
     A guest auditor's membership lapses by itself at ``expires_at`` and may be limited to some AI systems
-    (``scope_systems``; none: the whole organization) and frameworks (``scope_frameworks``, catalog ids; none: all).
+    (``scope_all_systems`` false: only ``scope_systems``, even once some are deleted) and frameworks
+    (``scope_frameworks``, catalog ids; none: all).
     """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="When the membership lapses by itself (guest auditors); empty: never."
+    )
+    scope_all_systems = models.BooleanField(
+        "whole organization", default=True, help_text="Sees every AI system; otherwise only the AI systems in scope."
     )
     scope_systems = models.ManyToManyField(
         "inventory.AISystem",
@@ -58,7 +62,7 @@ class Membership(BaseModel):
         "frameworks in scope", default=list, blank=True, help_text="Catalog framework ids; empty: all frameworks."
     )
 
-    trail_fields = ("user", "role", "expires_at", "scope_systems", "scope_frameworks")
+    trail_fields = ("user", "role", "expires_at", "scope_all_systems", "scope_systems", "scope_frameworks")
 
     class Meta:
         verbose_name = "member"

@@ -51,8 +51,8 @@ def actor_for_membership(membership: Membership, *, token: ApiToken | None = Non
     system_scope = None
     framework_scope = None
     if membership.role == Role.GUEST_AUDITOR:
-        ids = frozenset(membership.scope_systems.values_list("pk", flat=True))
-        system_scope = ids or None
+        if not membership.scope_all_systems:  # the systems left in scope (none once all were deleted: none)
+            system_scope = frozenset(membership.scope_systems.values_list("pk", flat=True))
         framework_scope = frozenset(membership.scope_frameworks or ()) or None
     return Actor(
         organization=membership.organization,

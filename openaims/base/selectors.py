@@ -30,12 +30,13 @@ def _is_ai_system(model) -> bool:
 
 def _direct_link(model: type[models.Model]) -> tuple[str, models.Field] | None:
     """``("fk" | "m2m", field)``: how ``model`` names its AI system(s) itself, if it does."""
-    fields = [f for f in model._meta.get_fields() if getattr(f, "concrete", False) or f.many_to_many]
+    # ``scope_*`` fields say what someone may see (a guest's invitation), not what the record is about.
+    fields = [f for f in model._meta.get_fields() if getattr(f, "concrete", False) and not f.name.startswith("scope_")]
     fks = [f for f in fields if f.many_to_one or f.one_to_one]
     for f in sorted(fks, key=lambda f: f.name != "ai_system"):
         if getattr(f, "concrete", False) and _is_ai_system(f.related_model) and not f.auto_created:
             return "fk", f
-    m2ms = [f for f in model._meta.many_to_many if _is_ai_system(f.related_model)]
+    m2ms = [f for f in model._meta.many_to_many if _is_ai_system(f.related_model) and not f.name.startswith("scope_")]
     for f in sorted(m2ms, key=lambda f: f.name != "ai_systems"):
         return "m2m", f
     return None

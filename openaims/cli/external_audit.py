@@ -137,7 +137,7 @@ def invitations(
     for column in ("Id", "Name", "E-mail", "Certification body", "Until", "Scope", "Status"):
         table.add_column(column)
     for i in qs:
-        scope = ", ".join(s.name for s in i.scope_systems.all()) or "whole organization"
+        scope = "whole organization" if i.scope_all_systems else ", ".join(s.name for s in i.scope_systems.all())
         table.add_row(str(i.pk), i.name, i.email, i.firm, f"{i.expires_at:%Y-%m-%d}", scope, i.status)
     console.print(table)
 

@@ -37,6 +37,9 @@ class GuestInvitation(BaseModel):
     name = models.CharField(max_length=200)
     firm = models.CharField("certification body", max_length=200, help_text="The auditor's firm.")
     expires_at = models.DateTimeField(help_text="When the access lapses by itself.")
+    scope_all_systems = models.BooleanField(
+        "whole organization", default=True, help_text="Every AI system; otherwise only the AI systems in scope."
+    )
     scope_systems = models.ManyToManyField(
         "inventory.AISystem",
         blank=True,
@@ -66,6 +69,7 @@ class GuestInvitation(BaseModel):
         "name",
         "firm",
         "expires_at",
+        "scope_all_systems",
         "scope_systems",
         "scope_frameworks",
         "invited_by",

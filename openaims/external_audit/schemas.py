@@ -45,6 +45,7 @@ class GuestInvitationOut(Timestamps):
     name: str
     firm: str
     expires_at: dt.datetime
+    scope_all_systems: bool = Field(description="The whole organization (true) or only scope_systems (false).")
     scope_systems: list[uuid.UUID]
     scope_frameworks: list[str]
     invited_by_id: uuid.UUID | None

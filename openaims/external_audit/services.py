@@ -145,6 +145,7 @@ def guest_invitation_create(
         name=(name or "").strip(),
         firm=(firm or "").strip(),
         expires_at=expires_at,
+        scope_all_systems=not scope_systems,
         scope_systems=list(scope_systems),
         scope_frameworks=frameworks,
         invited_by=actor.user,
@@ -239,6 +240,7 @@ def guest_invitation_accept(
         )
         scope = {
             "expires_at": invitation.expires_at,
+            "scope_all_systems": invitation.scope_all_systems,
             "scope_systems": list(invitation.scope_systems.all()),
             "scope_frameworks": list(invitation.scope_frameworks),
         }

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from openaims.accounts.selectors import actor_for
 from openaims.base.selectors import scoped
+from openaims.inventory.services import ai_system_delete
 from openaims.monitoring.models import MetricRun
 from openaims.risk.models import Risk
 from tests.audits.helpers import make_monitor, make_run, make_system
@@ -108,3 +110,16 @@ def test_members_show_a_guest_expiry_and_scope(owner_actor, api_as):
     members = api_as("owner").get("/api/v1/members", {"q": user.username}).json()["items"]
     assert members[0]["role"] == "guest_auditor" and members[0]["expires_at"]
     assert members[0]["scope_systems"] == [str(w["a"].pk)]
+
+
+def test_a_scope_whose_systems_are_deleted_shows_no_system_not_all(owner_actor):
+    w = _world(owner_actor)
+    gone = make_system(owner_actor, name="Short-lived")
+    user, _ = guest(owner_actor, systems=[gone])
+    ai_system_delete(actor=owner_actor, ai_system=gone)
+    actor = actor_for(user, owner_actor.organization)
+    assert actor.system_scope == frozenset()
+    api = bearer_client(actor)
+    assert api.get("/api/v1/systems").json()["items"] == []
+    risks = {item["id"] for item in api.get("/api/v1/risks").json()["items"]}
+    assert risks == {str(w["risk_org"].pk)}
