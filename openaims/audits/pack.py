@@ -6,8 +6,9 @@ The pack holds ``index.html`` (works offline: links every file, and lists per cl
 what is missing), the issued Statement of Applicability, the readiness report, per clause requirement and per Annex
 A control the implementation and its evidence files, per AI system its card, impact assessments, risks, monitoring
 report (with charts), nonconformities and human reviews, the internal audit reports, the minutes of management
-reviews, and the trail with its signed checkpoints and public keys; ``manifest.json`` lists every file with its
-SHA-256, size, and the record and clause or control it belongs to (format: :mod:`openaims.trail.pack`).
+reviews, and the trail with its signed checkpoints (the head is checkpointed first when it moved) and public keys;
+``manifest.json`` lists every file with its SHA-256, size, and the record and clause or control it belongs to
+(format: :mod:`openaims.trail.pack`).
 ``python -m openaims.trail.verify PACK.zip`` checks it all with no server and no database.
 
 With an audit, the pack covers the audit's scope: its clauses, its Annex A controls, and the AI systems of its sample
@@ -125,7 +126,18 @@ def plan_pack(actor: Actor, audit: InternalAudit | None) -> tuple[sections.Plan,
         sections.system(plan, ai_system)
     sections.audits(plan, scope.audits)
     plan.management_reviews = sections.management_reviews(plan)
+    _checkpoint(plan)
     return plan, trail_pack_parts(actor.organization)
+
+
+def _checkpoint(plan: sections.Plan) -> None:
+    """Sign the trail's head first (when it moved since the latest checkpoint), so the pack's trail is anchored up
+    to its last event. A head that cannot be checkpointed (the chain does not verify) is a problem of the pack."""
+    from openaims.base.trail_checkpoints import checkpoint_trails
+
+    (outcome,) = checkpoint_trails([plan.actor.organization])
+    if outcome.status == "refused":
+        plan.problems.append(f"trail: not checkpointed: {outcome.reason} (run aims trail verify)")
 
 
 def build_pack(
@@ -154,7 +166,7 @@ def build_pack(
 
 
 def _write(plan: sections.Plan, trail_parts: dict, out: IO[bytes], audit) -> PackSummary:
-    problems: list[str] = []
+    problems = plan.problems
     trail_titles = {
         pack_format.EVENTS: "The trail: every change, hash-chained",
         pack_format.CHECKPOINTS: "Signed checkpoints of the trail's head",

@@ -63,6 +63,8 @@ class Plan:
     clauses: dict[str, dict] = field(default_factory=dict)
     controls: dict[str, dict] = field(default_factory=dict)
     systems: dict[str, dict] = field(default_factory=dict)
+    #: What is wrong (a damaged evidence file, a trail that could not be checkpointed).
+    problems: list[str] = field(default_factory=list)
     #: False when the management review app has no minutes module yet (the section is skipped).
     management_reviews: bool = True
 

@@ -187,6 +187,7 @@ def test_the_offline_verifier_checks_the_whole_pack_and_names_a_tampered_file(ow
     result = verify(pack)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("ok, ") and "files match the manifest" in result.stdout
+    assert "1 signed checkpoints (latest at event #" in result.stdout  # the pack checkpointed the head first
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "import time:" in line}
     assert "openaims.trail.verify" in imported or "openaims.trail.pack" in imported
     assert not {m for m in imported if m == "django" or m.startswith("django.") or m.startswith("openaims.audits")}
