@@ -2,8 +2,8 @@
 
 :func:`compile_inputs` answers one plain JSON-able section per input, with counts and short lists (bounded, so a
 snapshot stays small whatever the organization's size). Holding a review freezes the answer on the review; a
-planned review shows it live. The period runs from the previous held review (exclusive of nothing: the day it was
-held is included) to the day of this one.
+planned review shows it live. The period runs from the day the previous review was held to the day of this one,
+both included (the first review: everything up to its day).
 """
 
 from __future__ import annotations
@@ -101,7 +101,10 @@ def previous_actions(organization, *, exclude_review=None) -> dict:
         qs = qs.exclude(review=exclude_review)
     counts = {status: qs.filter(status=status).count() for status in ReviewActionStatus.values}
     overdue = qs.filter(status=ReviewActionStatus.OPEN, due_date__lt=today).count()
-    ordered = sorted(qs, key=lambda a: (a.status != ReviewActionStatus.OPEN, a.due_date, a.title))
+    ordered = list(qs.filter(status=ReviewActionStatus.OPEN).order_by("due_date", "title")[:LIST_LIMIT])
+    ordered += list(
+        qs.exclude(status=ReviewActionStatus.OPEN).order_by("-closed_on", "title")[: LIST_LIMIT - len(ordered)]
+    )
     items = [
         {
             "review": a.review.reference,
@@ -332,7 +335,7 @@ def objectives(organization, until) -> dict:
             {
                 "objective": o.objective,
                 "status": o.get_status_display(),
-                "target": o.target if hasattr(o, "target") else "",
+                "target": o.target,
                 "owner": _user(o.owner),
                 "due_date": _date(o.due_date),
             }

@@ -12,13 +12,16 @@ from django.utils import timezone
 from openaims.accounts.choices import Role
 from openaims.base.errors import PermissionDenied
 from openaims.base.models import TrailEvent
+from openaims.governance import services as governance
 from openaims.management_review import services
 from openaims.management_review.inputs import INPUT_SECTIONS, compile_inputs, months
 from openaims.management_review.models import ManagementReview, ReviewAction, add_months, inputs_digest
+from openaims.management_review.present import present_inputs
 from openaims.management_review.selectors import review_inputs
 from tests.audits.helpers import make_monitor, make_nc, make_run
 from tests.audits.internal_helpers import make_improvement
 from tests.management_review.helpers import make_action, make_decision, make_held_review, make_review
+from tests.risk.helpers import make_risk
 
 TODAY = dt.date.today
 
@@ -255,3 +258,35 @@ def test_api_life_and_bad_input(api_as, owner_actor, other_actor, members):
     theirs = make_held_review(other_actor)
     assert client.get(f"/api/v1/management-reviews/{theirs.pk}/inputs").status_code == 404
     assert _post(client, f"/api/v1/management-reviews/{theirs.pk}/hold", {}).status_code == 404
+
+
+def test_every_section_reads_its_records(owner_actor):
+    today = timezone.localdate()
+    governance.context_issue_create(actor=owner_actor, title="New AI regulation", origin="external", category="legal")
+    gone = governance.context_issue_create(actor=owner_actor, title="Old vendor", origin="internal", category="legal")
+    governance.context_issue_delete(actor=owner_actor, context_issue=gone)
+    governance.interested_party_create(actor=owner_actor, name="Supervisor", kind="regulator")
+    governance.ai_objective_create(
+        actor=owner_actor, objective="Parity ratio above 0.8", status="at_risk", due_date=today - dt.timedelta(days=1)
+    )
+    make_risk(owner_actor, title="Unfair refusals")
+    make_improvement(owner_actor, title="Self-service model cards")
+    inputs = compile_inputs(owner_actor.organization, None, today)
+    issues = inputs["context_changes"]["issues"]
+    assert (issues["total"], issues["added"], issues["removed"]) == (1, 1, 1)
+    assert {"name": "Old vendor", "change": "removed"} in issues["items"]
+    assert inputs["context_changes"]["interested_parties"]["added"] == 1
+    objectives = inputs["objectives"]
+    assert objectives["past_due"] == 1 and objectives["by_status"]["At risk"] == 1
+    risks = inputs["risks"]
+    assert (
+        risks["open"] == 1
+        and risks["highest"][0]["title"] == "Unfair refusals"
+        and sum(risks["by_level"].values()) == 1
+    )
+    assert risks["opportunities"] == ["Self-service model cards"]
+    assert inputs["improvements"]["without_owner"] == 1
+    assert inputs["audits"]["reported"] == 0 and inputs["oversight"]["items"] == 0
+    sections = present_inputs(inputs)
+    assert [s.key for s in sections] == list(INPUT_SECTIONS) and not any(s.missing for s in sections)
+    assert any(t.caption == "Highest open risks" for s in sections for t in s.tables)
