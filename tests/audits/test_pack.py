@@ -25,10 +25,13 @@ from openaims.base.errors import NotFound, PermissionDenied
 from openaims.controls import services as soa_services
 from openaims.controls.models import SoAEntry
 from openaims.evidence.services import evidence_upload
+from openaims.evidence.storage import blob_path
+from openaims.management_review.services import management_review_issue_minutes
 from openaims.risk.services import risk_create
 from openaims.trail.pack import MANIFEST
 from tests.audits.helpers import make_monitor, make_nc, make_run, make_system
 from tests.audits.internal_helpers import make_audit
+from tests.management_review.helpers import make_decision, make_held_review
 
 # WeasyPrint 70 warns when the system lacks libharfbuzz-subset (it subsets fonts with fontTools then): not ours.
 pytestmark = pytest.mark.filterwarnings("ignore:HarfBuzz-Subset will be required:DeprecationWarning")
@@ -73,6 +76,9 @@ def records_of(actor, *, prefix: str = "") -> dict:
     audit = make_audit(actor, title=f"{prefix}Spring audit", clause_ids=["7.1", "9.2"], control_ids=["A.2.2"])
     audit.ai_systems.set([scorer, chat])
     internal_services.internal_audit_draw_sample(actor=actor, audit=audit, size=1, seed=3)
+    review = make_held_review(actor, title=f"{prefix}Annual review")
+    make_decision(actor, review, text=f"{prefix}Fund a second fairness reviewer.")
+    management_review_issue_minutes(actor=actor, management_review=review)
     return {"scorer": scorer, "chat": chat, "audit": audit, "evidence": [policy, log, card_evidence]}
 
 
@@ -131,6 +137,7 @@ def test_manifest_lists_every_file_with_its_hash_size_and_record(owner_actor, ac
         f"{scorer}/nonconformities.html",
         f"{scorer}/reviews.html",
         "audits/IA-0001-report.pdf",
+        "management-reviews/MR-0001-minutes.pdf",
         "trail/events.jsonl",
         "trail/checkpoints.jsonl",
         "trail/public-key.pem",
@@ -175,6 +182,7 @@ def test_index_links_resolve_and_documents_open(owner_actor, acme):
         assert "Monitoring report" in monitoring and "Loan scorer" in monitoring
         assert "Statement of Applicability" in pdf_text(archive.read("soa/soa-v1.pdf"))
         assert "IA-0001" in pdf_text(archive.read("audits/IA-0001-report.pdf"))
+        assert "Annual review" in pdf_text(archive.read("management-reviews/MR-0001-minutes.pdf"))
         risks_csv = archive.read(f"{scorer}/risks.csv").decode()
         assert "'=HYPERLINK(1)" in risks_csv  # the cell is neutralized
         readiness = json.loads(archive.read("readiness/readiness.json"))
@@ -266,3 +274,46 @@ def test_rights_framework_and_guest_scope(owner_actor, actor_of, acme):
     audit.ai_systems.set([acme["chat"]])
     with pytest.raises(PermissionDenied):  # inside: a guest has no trail right, and the pack carries the trail
         build(guest, audit=audit)
+
+
+def test_a_damaged_stored_file_is_reported_and_the_manifest_lists_the_bytes_in_the_zip(owner_actor, acme, tmp_path):
+    policy = acme["evidence"][0]
+    stored = blob_path(policy.file_sha256)
+    original = stored.read_bytes()
+    try:
+        stored.write_bytes(original.replace(b"policy", b"POLICY"))
+        out = io.BytesIO()
+        summary = build_pack(owner_actor, out)
+    finally:
+        stored.write_bytes(original)
+    path = f"controls/A.2.2/evidence/{policy.file_sha256[:12]}-ai-policy-v3.pdf"
+    assert summary.problems == [f"{path}: the stored file is damaged (its content no longer matches its SHA-256)"]
+    pack = tmp_path / "pack.zip"
+    pack.write_bytes(out.getvalue())
+    with zipfile.ZipFile(pack) as archive:
+        entry = next(f for f in json.loads(archive.read(MANIFEST))["files"] if f["path"] == path)
+        assert entry["sha256"] == hashlib.sha256(archive.read(path)).hexdigest() != policy.file_sha256
+        assert "the stored file is damaged" in archive.read("index.html").decode()
+    assert verify(pack).returncode == 0  # the pack is what it says; the index says the file is not the original
+
+
+def test_the_verifier_still_reads_a_version_1_trail_pack(owner_actor, trail_files, tmp_path):
+    from openaims.base.trail_export import trail_export
+
+    pack = tmp_path / "v2.zip"
+    with pack.open("wb") as handle:
+        trail_export(owner_actor.organization, handle)
+    old = tmp_path / "v1.zip"
+    with zipfile.ZipFile(pack) as source, zipfile.ZipFile(old, "w") as copy:
+        listing = json.loads(source.read(MANIFEST))
+        listing["version"] = 1
+        copy.writestr(MANIFEST, json.dumps(listing, indent=2, sort_keys=True) + "\n")  # first, as version 1 had it
+        for name in sorted(n for n in source.namelist() if n != MANIFEST):
+            copy.writestr(name, source.read(name))
+    result = verify(old)
+    assert result.returncode == 0 and result.stdout.startswith("ok, "), result.stdout
+    listing["version"] = 3
+    with zipfile.ZipFile(old, "w") as copy:
+        copy.writestr(MANIFEST, json.dumps(listing))
+    result = verify(old)
+    assert result.stdout == "BROKEN: manifest.json: not a openaims-pack version 1 or 2 manifest\n"
