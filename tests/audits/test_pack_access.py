@@ -97,13 +97,11 @@ def test_audit_page_has_the_button_and_the_download_streams_from_a_staging_file(
     assert response["Content-Type"] == "application/zip"
     assert 'filename="evidence-pack-acme-IA-0001.zip"' in response["Content-Disposition"]
     content = b"".join(response.streaming_content)
-    response.close()
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert "index.html" in archive.namelist() and "audits/IA-0001-report.pdf" in archive.namelist()
     assert _staged() == before  # nothing left in the data directory
     whole = client.get(reverse("evidence-pack"))
     assert whole.status_code == 200 and 'filename="evidence-pack-acme-aims.zip"' in whole["Content-Disposition"]
-    whole.close()
 
 
 def test_the_page_refuses_a_viewer_and_another_organizations_audit(audit, ui_as, other_actor):
@@ -116,7 +114,6 @@ def test_api_answers_the_zip_and_404_for_another_organizations_audit(audit, api_
     response = api_as(Role.AUDITOR).get(f"/api/v1/internal-audits/{audit.pk}/pack")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     content = b"".join(response.streaming_content)
-    response.close()
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert "manifest.json" in archive.namelist()
     theirs = make_audit(other_actor, title="Globex audit")
