@@ -415,7 +415,7 @@ def test_api_operations_have_one_tag_each():
         if path.startswith(prefixes) or path.startswith("/api/v1/improvements")
         for method, operation in operations.items()
     }
-    assert len(tags) == 26 and all(value == ["Internal audit"] for value in tags.values())
+    assert len(tags) == 27 and all(value == ["Internal audit"] for value in tags.values())
 
 
 def test_null_in_any_patch_field_is_never_a_server_error(api_as, owner_actor):
