@@ -3,7 +3,8 @@ then beside a 20,000-row ``aims systems import`` into another organization.
 
 ``python -m benchmarks.load`` (or ``python -m benchmarks.run load``). Everything stays on 127.0.0.1: the script
 creates a database of its own (dropped at the end), loads the demo organization, gives each client its own API
-token, and starts ``aims serve --workers N`` (``AIMS_BENCH_LOAD_WORKERS``, default 4). Each client sends its requests
+token, and starts ``aims serve --workers N --threads T`` (``AIMS_BENCH_LOAD_WORKERS``, default 4;
+``AIMS_BENCH_LOAD_THREADS``, default 16). Each client sends its requests
 over a kept-alive connection, choosing each at random (seeded): reads are lists and details of AI systems, risks and
 incidents; writes are ``PATCH`` of AI systems and risks, ``POST`` of incidents and risks. Each 60 s phase runs twice:
 back to back (each client sends its next request when the answer arrives: the server saturated), then paced (each
@@ -51,6 +52,8 @@ CLIENTS = 16
 SECONDS = float(os.environ.get("AIMS_BENCH_LOAD_SECONDS", 60))
 IMPORT_ROWS = int(os.environ.get("AIMS_BENCH_LOAD_IMPORT_ROWS", 20_000))
 WORKERS = int(os.environ.get("AIMS_BENCH_LOAD_WORKERS", 4))
+#: Request threads per worker: 16, so that writes queued on the organization lock never leave reads without a thread.
+THREADS = int(os.environ.get("AIMS_BENCH_LOAD_THREADS", 16))
 WARM_UP_SECONDS = 10
 #: Paced phases: each client starts one request every PACE seconds (16 clients: 32 requests/s offered).
 PACE = float(os.environ.get("AIMS_BENCH_LOAD_PACE_MS", 500)) / 1000
@@ -264,7 +267,13 @@ def run() -> dict:
     if not postgres_available():
         print("PostgreSQL: no server at 127.0.0.1:5432; the load benchmark needs it")
         return {}
-    results: dict = {"clients": CLIENTS, "seconds": SECONDS, "workers": WORKERS, "import_rows": IMPORT_ROWS}
+    results: dict = {
+        "clients": CLIENTS,
+        "seconds": SECONDS,
+        "workers": WORKERS,
+        "threads": THREADS,
+        "import_rows": IMPORT_ROWS,
+    }
     with workspace("postgres", "load") as env, tempfile.TemporaryDirectory(prefix="aims-load-") as folder:
         progress("set-up: aims init, demo organization, one API token per client, an organization for the import")
         timed([str(AIMS), "init"], env, cwd=REPO)
@@ -273,7 +282,18 @@ def run() -> dict:
         port = free_port()
         log = open(Path(folder) / "server.log", "w+b")  # noqa: SIM115 - closed below, read on failure
         server = subprocess.Popen(
-            [str(AIMS), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS)],
+            [
+                str(AIMS),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(WORKERS),
+                "--threads",
+                str(THREADS),
+            ],
             env=env,
             cwd=REPO,
             stdout=subprocess.DEVNULL,
@@ -283,7 +303,7 @@ def run() -> dict:
         try:
             wait_healthy(server, port)
             progress(
-                f"{CLIENTS} clients for {SECONDS:.0f} s, aims serve --workers {WORKERS} (gunicorn, 4 threads each)"
+                f"{CLIENTS} clients for {SECONDS:.0f} s, aims serve --workers {WORKERS} --threads {THREADS} (gunicorn)"
             )
             warm = _phase("warm-up", port, ids, env, seconds=WARM_UP_SECONDS)  # every worker loads the app
             results["warm_up"] = {k: warm[k] for k in ("seconds", "requests", "errors", "trail_events_match")}
@@ -338,7 +358,7 @@ def run() -> dict:
             ]
         )
     print_table(
-        f"{CLIENTS} clients × {SECONDS:.0f} s on aims serve --workers {WORKERS}, PostgreSQL (ms)",
+        f"{CLIENTS} clients × {SECONDS:.0f} s on aims serve --workers {WORKERS} --threads {THREADS}, PostgreSQL (ms)",
         ["phase", "requests", "req/s", "errors", "read p50", "p95", "p99", "write p50", "p99", "events = writes"],
         rows,
     )

@@ -35,7 +35,16 @@ def init() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    workers: int = typer.Option(2, "--workers", help="Worker processes."),
+    workers: int = typer.Option(2, "--workers", min=1, max=64, help="Worker processes."),
+    threads: int = typer.Option(
+        8,
+        "--threads",
+        min=1,
+        max=64,
+        help="Request threads per worker. Writes to one organization wait in turn for its lock, each holding a "
+        "thread: give each worker at least as many threads as the clients it serves at once. Every thread may hold "
+        "a database connection (workers × threads ≤ the server's max_connections).",
+    ),
 ) -> None:
     """Serve the web UI and API with gunicorn (a production server, DEBUG off).
 
@@ -57,7 +66,7 @@ def serve(
         "--workers",
         str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--access-logfile",
         "-",
         "--graceful-timeout",

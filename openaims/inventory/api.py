@@ -27,7 +27,7 @@ register_crud(
     update=services.ai_system_update,
     delete=services.ai_system_delete,
     instance_kwarg="ai_system",
-    queryset=lambda qs: qs.select_related("owner").prefetch_related("datasets", "suppliers"),
+    queryset=selectors.api_ai_systems,
 )
 
 

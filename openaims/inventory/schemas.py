@@ -7,6 +7,7 @@ import uuid
 
 from ninja import Field, Schema
 
+from openaims.base.prefetch import ids_of
 from openaims.base.schemas import LongText, Name, ShortText, Tag
 from openaims.inventory.choices import (
     AIRole,
@@ -79,11 +80,11 @@ class AISystemOut(AISystemBase):
 
     @staticmethod
     def resolve_datasets(obj) -> list[uuid.UUID]:
-        return [d.pk for d in obj.datasets.all()]
+        return ids_of(obj, "datasets")
 
     @staticmethod
     def resolve_suppliers(obj) -> list[uuid.UUID]:
-        return [s.pk for s in obj.suppliers.all()]
+        return ids_of(obj, "suppliers")
 
 
 class AISystemFilters(Schema):

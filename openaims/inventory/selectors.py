@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Q, QuerySet
 
 from openaims.base.context import Actor
+from openaims.base.prefetch import ids_only
 from openaims.base.selectors import scoped
 from openaims.inventory.models import AISystem, Classification, Dataset, ModelVersion, Supplier
 
@@ -18,6 +19,11 @@ def ai_systems(actor: Actor) -> QuerySet[AISystem]:
         .annotate(model_version_count=Count("model_versions", distinct=True))
         .order_by("name", "id")
     )
+
+
+def api_ai_systems(qs: QuerySet[AISystem]) -> QuerySet[AISystem]:
+    """AI systems as the API answers them: datasets and suppliers by id only."""
+    return qs.prefetch_related(*ids_only(AISystem, "datasets", "suppliers"))
 
 
 def filter_ai_systems(qs: QuerySet[AISystem], filters) -> QuerySet[AISystem]:

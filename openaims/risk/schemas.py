@@ -14,6 +14,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
+from openaims.base.prefetch import ids_of
 from openaims.base.schemas import LongText, Name, ShortText, text
 from openaims.risk.choices import RiskActionStatus, RiskLevel, RiskStatus, TreatmentOption
 
@@ -123,15 +124,15 @@ class RiskOut(Timestamps):
 
     @staticmethod
     def resolve_ai_systems(obj) -> list[uuid.UUID]:
-        return [s.pk for s in obj.ai_systems.all()]
+        return ids_of(obj, "ai_systems")
 
     @staticmethod
     def resolve_controls(obj) -> list[uuid.UUID]:
-        return [c.pk for c in obj.controls.all()]
+        return ids_of(obj, "controls")
 
     @staticmethod
     def resolve_evidence(obj) -> list[uuid.UUID]:
-        return [e.pk for e in obj.evidence.all()]
+        return ids_of(obj, "evidence")
 
     @staticmethod
     def resolve_inherent_level(obj):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from openaims.accounts.models import Organization
 from openaims.base.context import Actor
+from openaims.base.prefetch import ids_only
 from openaims.base.selectors import filter_getter, scoped
 from openaims.risk.choices import LEVEL_RANK, OPEN_STATUSES, RiskLevel, RiskStatus, TreatmentOption
 from openaims.risk.models import Risk, RiskAction, RiskCriteria
@@ -68,7 +69,8 @@ def risks(actor: Actor) -> QuerySet[Risk]:
 
 
 def api_risks(qs: QuerySet[Risk]) -> QuerySet[Risk]:
-    return with_threshold(qs.select_related("owner").prefetch_related("ai_systems", "controls", "evidence"))
+    """Risks as the API answers them: related records by id only."""
+    return with_threshold(qs.prefetch_related(*ids_only(Risk, "ai_systems", "controls", "evidence")))
 
 
 def filter_risks(qs: QuerySet[Risk], filters) -> QuerySet[Risk]:

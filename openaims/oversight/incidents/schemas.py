@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 
 from openaims.accounts.choices import Role
+from openaims.base.prefetch import ids_of
 from openaims.base.schemas import DateTime, LongText, Name, ShortText, text
 from openaims.oversight.incidents.choices import (
     ConcernStatus,
@@ -121,7 +122,7 @@ class IncidentOut(Timestamps):
 
     @staticmethod
     def resolve_nonconformities(obj) -> list[uuid.UUID]:
-        return [n.pk for n in obj.nonconformities.all()]
+        return ids_of(obj, "nonconformities")
 
     @staticmethod
     def resolve_overdue_notification(obj) -> bool:

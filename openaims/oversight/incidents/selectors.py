@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from openaims.accounts.models import Organization
 from openaims.base.context import Actor
+from openaims.base.prefetch import ids_only
 from openaims.base.selectors import filter_getter, scoped
 from openaims.inventory.choices import LifecycleStage
 from openaims.inventory.models import AISystem
@@ -50,7 +51,7 @@ def incidents(actor: Actor) -> QuerySet[Incident]:
 
 
 def api_incidents(qs: QuerySet[Incident]) -> QuerySet[Incident]:
-    return _with_overdue(qs).prefetch_related("nonconformities")
+    return _with_overdue(qs).prefetch_related(*ids_only(Incident, "nonconformities"))
 
 
 def filter_incidents(qs: QuerySet[Incident], filters) -> QuerySet[Incident]:
