@@ -22,6 +22,7 @@ BENCHMARKS = {
     "drift": ("benchmarks.drift", "drift alone (1M vs 1M rows) vs Evidently: the drift half of `metrics`"),
     "reviews": ("benchmarks.reviews", "review queue with 1,000,000 items (PostgreSQL): submissions/s, page latency"),
     "load": ("benchmarks.load", "16 API clients × 60 s on aims serve (PostgreSQL), then beside a 20,000-row import"),
+    "pack": ("benchmarks.pack", "the evidence pack of 1,000 evidence files (1 GB): build time, peak memory, verify"),
 }
 
 
