@@ -123,3 +123,18 @@ def test_a_scope_whose_systems_are_deleted_shows_no_system_not_all(owner_actor):
     assert api.get("/api/v1/systems").json()["items"] == []
     risks = {item["id"] for item in api.get("/api/v1/risks").json()["items"]}
     assert risks == {str(w["risk_org"].pk)}
+
+
+def test_guest_scoped_to_frameworks_sees_only_their_coverage(owner_actor):
+    _, guest_actor = guest(owner_actor, frameworks=["iso42001", "eu-ai-act"])
+    api = bearer_client(guest_actor)
+
+    summaries = api.get("/api/v1/coverage")
+    assert summaries.status_code == 200
+    assert [item["framework_id"] for item in summaries.json()] == ["eu-ai-act"]
+    assert api.get("/api/v1/coverage/eu-ai-act").status_code == 200
+    assert api.get("/api/v1/coverage/nist-ai-rmf").status_code == 404
+
+    _, everywhere = guest(owner_actor)
+    frameworks = {item["framework_id"] for item in bearer_client(everywhere).get("/api/v1/coverage").json()}
+    assert "nist-ai-rmf" in frameworks

@@ -148,7 +148,11 @@ class _IsoStatus:
 def coverage_report(
     actor: Actor, framework_id: str, basis: Iterable[str] | None = None, *, iso_status: _IsoStatus | None = None
 ) -> CoverageReport:
-    """Coverage of ``framework_id`` for the actor's organization, keeping only mappings of ``basis``."""
+    """Coverage of ``framework_id`` for the actor's organization, keeping only mappings of ``basis``.
+
+    A guest auditor whose invitation names frameworks sees only those: another one answers as unknown."""
+    if not actor.in_framework_scope(framework_id):
+        raise NotFound(f"No crosswalk from ISO/IEC 42001 to {framework_id!r}.")
     chosen = check_basis(basis)
     crosswalk = _crosswalk(framework_id)
     framework = get_framework(framework_id)
@@ -192,4 +196,5 @@ def coverage_summaries(actor: Actor, basis: Iterable[str] | None = None) -> list
     """Coverage of every framework with a crosswalk, sharing one read of the organization's statuses."""
     chosen = check_basis(basis)
     status = _IsoStatus(actor)
-    return [coverage_report(actor, f.id, chosen, iso_status=status) for f in coverage_frameworks()]
+    frameworks = [f for f in coverage_frameworks() if actor.in_framework_scope(f.id)]
+    return [coverage_report(actor, f.id, chosen, iso_status=status) for f in frameworks]
