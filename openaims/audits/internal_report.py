@@ -18,6 +18,7 @@ from openaims.accounts.choices import Permission
 from openaims.audits.internal_selectors import checklist
 from openaims.audits.models import InternalAudit
 from openaims.base.context import Actor
+from openaims.base.docx_tables import grid_table, label_table
 from openaims.base.models import TrailAction
 from openaims.base.trail import record_event
 from openaims.controls.exports import ExportedFile
@@ -82,40 +83,23 @@ def build_report(audit: InternalAudit) -> AuditReport:
     )
 
 
-def _table(doc, columns, rows) -> None:
-    table = doc.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, columns, strict=True):
-        cell.text = name
-        cell.paragraphs[0].runs[0].bold = True
-    for row in rows:
-        for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = value
-
-
 def render_docx(report: AuditReport) -> bytes:
     from docx import Document
 
     doc = Document()
     doc.core_properties.title = report.title
     doc.add_heading(report.title, level=0)
-    cover = doc.add_table(rows=0, cols=2)
-    cover.style = "Table Grid"
-    for label, value in report.cover:
-        cells = cover.add_row().cells
-        cells[0].text = label
-        cells[0].paragraphs[0].runs[0].bold = True
-        cells[1].text = value
+    label_table(doc, report.cover)
     doc.add_heading("Summary reported to management", level=1)
     doc.add_paragraph(report.summary or "Not reported yet.")
     doc.add_heading("Sample of AI systems", level=1)
     if report.sample:
-        _table(doc, SAMPLE_COLUMNS, report.sample)
+        grid_table(doc, SAMPLE_COLUMNS, report.sample)
     else:
         doc.add_paragraph("No sample drawn.")
     doc.add_heading("Checklist and findings", level=1)
     if report.findings:
-        _table(doc, FINDING_COLUMNS, report.findings)
+        grid_table(doc, FINDING_COLUMNS, report.findings)
     else:
         doc.add_paragraph("No checklist generated.")
     buffer = io.BytesIO()

@@ -22,7 +22,6 @@ from django.db.models import Max
 from django.utils import timezone
 
 from openaims.accounts.choices import Permission
-from openaims.accounts.models import Membership, User
 from openaims.audits import services as nc_services
 from openaims.audits.choices import (
     NONCONFORMITY_FINDINGS,
@@ -36,7 +35,15 @@ from openaims.audits.models import AuditChecklistItem, AuditProgramme, Improveme
 from openaims.base.context import Actor
 from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
-from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
+from openaims.base.services import (
+    create_record,
+    delete_record,
+    lock_organization,
+    next_number,
+    organization_member,
+    refuse_unsettable,
+    update_record,
+)
 
 PROGRAMME_FIELDS = {"name", "objectives", "frequency", "methods", "responsibilities", "criteria"}
 AUDIT_FIELDS = {
@@ -70,22 +77,6 @@ SYSTEM_RECORDS = (
 )
 
 
-def _check_fields(fields: dict, allowed: set[str]) -> None:
-    errors = {name.removesuffix("_id"): ["This field is set by OpenAIMS, not here."] for name in set(fields) - allowed}
-    if errors:
-        raise ValidationError(errors)
-
-
-def _member(actor: Actor, value, field: str) -> User | None:
-    if value is None or value == "":
-        return None
-    pk = str(getattr(value, "pk", value))
-    membership = Membership.objects.filter(organization=actor.organization, user_id=pk).select_related("user").first()
-    if membership is None:
-        raise ValidationError({field: [f"No member with id {pk} in this organization."]})
-    return membership.user
-
-
 def _text(fields: dict, *names: str) -> dict:
     for name in names:
         if isinstance(fields.get(name), str):
@@ -99,13 +90,13 @@ def _text(fields: dict, *names: str) -> dict:
 def audit_programme_create(*, actor: Actor, **fields) -> AuditProgramme:
     """Record an audit programme (objectives, frequency, methods, responsibilities, criteria)."""
     actor.require(Permission.CREATE)
-    _check_fields(fields, PROGRAMME_FIELDS)
+    refuse_unsettable(fields, PROGRAMME_FIELDS)
     return create_record(AuditProgramme, actor=actor, **_text(dict(fields), "name"))
 
 
 def audit_programme_update(*, actor: Actor, audit_programme: AuditProgramme, **fields) -> AuditProgramme:
     actor.require(Permission.CHANGE)
-    _check_fields(fields, PROGRAMME_FIELDS)
+    refuse_unsettable(fields, PROGRAMME_FIELDS)
     return update_record(audit_programme, actor=actor, **_text(dict(fields), "name"))
 
 
@@ -211,11 +202,11 @@ def _audit_fields(actor: Actor, fields: dict) -> dict:
     if "lead_auditor_id" in fields:
         fields["lead_auditor"] = fields.pop("lead_auditor_id")
     if "lead_auditor" in fields:
-        fields["lead_auditor"] = _member(actor, fields["lead_auditor"], "lead_auditor")
+        fields["lead_auditor"] = organization_member(actor, fields["lead_auditor"], "lead_auditor")
     if "team" in fields:
         if fields["team"] is None:
             raise ValidationError({"team": ["Must be a list (an empty list for none)."]})
-        fields["team"] = [_member(actor, member, "team") for member in fields["team"]]
+        fields["team"] = [organization_member(actor, member, "team") for member in fields["team"]]
     if "programme_id" in fields:
         fields["programme"] = fields.pop("programme_id")
     if "programme" in fields:
@@ -247,7 +238,7 @@ def _refuse_unless(audit: InternalAudit, statuses: tuple, what: str) -> None:
 def internal_audit_create(*, actor: Actor, **fields) -> InternalAudit:
     """Plan an audit from a programme; it gets the organization's next number (IA-0001) and starts planned."""
     actor.require(Permission.CREATE)
-    _check_fields(fields, AUDIT_FIELDS)
+    refuse_unsettable(fields, AUDIT_FIELDS)
     fields = _audit_fields(actor, fields)
     if "programme" not in fields:
         raise ValidationError({"programme": ["Required: the audit programme this audit is planned from."]})
@@ -263,7 +254,7 @@ def internal_audit_create(*, actor: Actor, **fields) -> InternalAudit:
 def internal_audit_update(*, actor: Actor, internal_audit: InternalAudit, **fields) -> InternalAudit:
     """Change the plan of an audit not reported yet (the auditors stay impartial)."""
     actor.require(Permission.CHANGE)
-    _check_fields(fields, AUDIT_FIELDS)
+    refuse_unsettable(fields, AUDIT_FIELDS)
     fields = _audit_fields(actor, fields)
     with transaction.atomic():
         current = _locked(internal_audit)
@@ -558,7 +549,7 @@ def _improvement_fields(actor: Actor, fields: dict) -> dict:
     if "owner_id" in fields:
         fields["owner"] = fields.pop("owner_id")
     if "owner" in fields:
-        fields["owner"] = _member(actor, fields["owner"], "owner")
+        fields["owner"] = organization_member(actor, fields["owner"], "owner")
     if "description" in fields and fields["description"] is None:
         fields["description"] = ""
     return fields
@@ -567,13 +558,13 @@ def _improvement_fields(actor: Actor, fields: dict) -> dict:
 def improvement_create(*, actor: Actor, **fields) -> Improvement:
     """Add an opportunity for improvement to the register (10.1)."""
     actor.require(Permission.CREATE)
-    _check_fields(fields, IMPROVEMENT_FIELDS)
+    refuse_unsettable(fields, IMPROVEMENT_FIELDS)
     return create_record(Improvement, actor=actor, **_improvement_fields(actor, fields))
 
 
 def improvement_update(*, actor: Actor, improvement: Improvement, **fields) -> Improvement:
     actor.require(Permission.CHANGE)
-    _check_fields(fields, IMPROVEMENT_FIELDS)
+    refuse_unsettable(fields, IMPROVEMENT_FIELDS)
     return update_record(improvement, actor=actor, **_improvement_fields(actor, fields))
 
 

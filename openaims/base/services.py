@@ -200,3 +200,23 @@ def bulk_create_records(model: type[M], rows: Iterable[dict], *, actor: Actor) -
 def next_number(model: type[models.Model], organization) -> int:
     """The organization's next ``number`` of ``model`` (1, 2, ...); call after :func:`lock_organization`."""
     return (model._default_manager.filter(organization=organization).aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def refuse_unsettable(fields: dict, allowed: set[str] | frozenset[str]) -> None:
+    """Refuse, naming each, the fields a service sets itself (numbers, statuses, dates of transitions)."""
+    errors = {name.removesuffix("_id"): ["This field is set by OpenAIMS, not here."] for name in set(fields) - allowed}
+    if errors:
+        raise ValidationError(errors)
+
+
+def organization_member(actor: Actor, value, field: str):
+    """The user ``value`` (a user or its id) if a member of the actor's organization; None for none; else refused."""
+    from openaims.accounts.models import Membership
+
+    if value is None or value == "":
+        return None
+    pk = str(getattr(value, "pk", value))
+    membership = Membership.objects.filter(organization=actor.organization, user_id=pk).select_related("user").first()
+    if membership is None:
+        raise ValidationError({field: [f"No member with id {pk} in this organization."]})
+    return membership.user

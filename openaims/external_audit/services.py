@@ -30,7 +30,7 @@ from openaims.accounts.models import Membership, User
 from openaims.base.context import Actor, system_actor
 from openaims.base.locks import lock_organization, lock_rows
 from openaims.base.models import TrailAction
-from openaims.base.services import create_record, delete_record, next_number, update_record
+from openaims.base.services import create_record, delete_record, next_number, refuse_unsettable, update_record
 from openaims.base.trail import record_event
 from openaims.external_audit.choices import AWAITING_ANSWER, FINAL, EvidenceRequestStatus, InvitationStatus
 from openaims.external_audit.models import EvidenceRequest, EvidenceRequestComment, GuestInvitation
@@ -270,12 +270,6 @@ def guest_invitation_accept(
 # --- Evidence requests ----------------------------------------------------------------------------------------
 
 
-def _check_fields(fields: dict) -> None:
-    errors = {n.removesuffix("_id"): ["This field is set by OpenAIMS, not here."] for n in set(fields) - REQUEST_FIELDS}
-    if errors:
-        raise ValidationError(errors)
-
-
 def _member(actor: Actor, value, field: str) -> User | None:
     if value in (None, ""):
         return None
@@ -365,7 +359,7 @@ def evidence_request_create(*, actor: Actor, **fields) -> EvidenceRequest:
     """Ask for evidence (by clause, Annex A control or AI system), with a due date and the member who answers.
     It gets the organization's next number (ER-0001) and starts open."""
     actor.require(Permission.REQUEST)
-    _check_fields(fields)
+    refuse_unsettable(fields, REQUEST_FIELDS)
     fields = _request_fields(actor, fields)
     if "due_date" not in fields:
         raise ValidationError({"due_date": ["Required: when the evidence is due."]})
@@ -384,7 +378,7 @@ def evidence_request_create(*, actor: Actor, **fields) -> EvidenceRequest:
 def evidence_request_update(*, actor: Actor, evidence_request: EvidenceRequest, **fields) -> EvidenceRequest:
     """Change what a request asks, its owner or its due date (not once accepted or withdrawn)."""
     actor.require(Permission.REQUEST)
-    _check_fields(fields)
+    refuse_unsettable(fields, REQUEST_FIELDS)
     fields = _request_fields(actor, fields)
     with transaction.atomic():
         current = _locked(evidence_request)

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from openaims.accounts.choices import Permission
 from openaims.base.context import Actor
+from openaims.base.docx_tables import grid_table, label_table
 from openaims.base.models import TrailAction
 from openaims.base.trail import record_event
 from openaims.controls.exports import ExportedFile
@@ -102,30 +103,13 @@ def build_minutes(review: ManagementReview) -> Minutes:
     )
 
 
-def _table(doc, columns, rows) -> None:
-    table = doc.add_table(rows=1, cols=len(columns))
-    table.style = "Table Grid"
-    for cell, name in zip(table.rows[0].cells, columns, strict=True):
-        cell.text = name
-        cell.paragraphs[0].runs[0].bold = True
-    for row in rows:
-        for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = value
-
-
 def _docx(minutes: Minutes) -> bytes:
     from docx import Document
 
     doc = Document()
     doc.core_properties.title = minutes.title
     doc.add_heading(minutes.title, level=0)
-    cover = doc.add_table(rows=0, cols=2)
-    cover.style = "Table Grid"
-    for label, value in minutes.cover:
-        cells = cover.add_row().cells
-        cells[0].text = label
-        cells[0].paragraphs[0].runs[0].bold = True
-        cells[1].text = value
+    label_table(doc, minutes.cover)
     doc.add_heading("Summary", level=1)
     doc.add_paragraph(minutes.summary or "No summary recorded.")
     doc.add_heading("Inputs", level=1)
@@ -134,18 +118,18 @@ def _docx(minutes: Minutes) -> bytes:
         if section.missing:
             doc.add_paragraph("Not in the snapshot.")
             continue
-        _table(doc, ("Figure", "Value"), section.figures)
+        grid_table(doc, ("Figure", "Value"), section.figures)
         for table in section.tables:
             doc.add_paragraph(table.caption).runs[0].bold = True
-            _table(doc, table.columns, table.rows)
+            grid_table(doc, table.columns, table.rows)
     doc.add_heading("Decisions", level=1)
     if minutes.decisions:
-        _table(doc, DECISION_COLUMNS, minutes.decisions)
+        grid_table(doc, DECISION_COLUMNS, minutes.decisions)
     else:
         doc.add_paragraph("No decision recorded.")
     doc.add_heading("Actions", level=1)
     if minutes.actions:
-        _table(doc, ACTION_COLUMNS, minutes.actions)
+        grid_table(doc, ACTION_COLUMNS, minutes.actions)
     else:
         doc.add_paragraph("No action recorded.")
     buffer = io.BytesIO()

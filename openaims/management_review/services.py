@@ -17,11 +17,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from openaims.accounts.choices import Permission
-from openaims.accounts.models import Membership, User
 from openaims.base.context import Actor
 from openaims.base.locks import lock_rows
 from openaims.base.models import TrailAction
-from openaims.base.services import create_record, delete_record, lock_organization, next_number, update_record
+from openaims.base.services import (
+    create_record,
+    delete_record,
+    lock_organization,
+    next_number,
+    organization_member,
+    refuse_unsettable,
+    update_record,
+)
 from openaims.management_review.choices import ManagementReviewStatus, ReviewActionStatus, ReviewDecisionCategory
 from openaims.management_review.inputs import compile_inputs
 from openaims.management_review.models import ManagementReview, ReviewAction, ReviewDecision, inputs_digest
@@ -46,22 +53,6 @@ PLANNED, HELD, ISSUED = (
     ManagementReviewStatus.HELD,
     ManagementReviewStatus.MINUTES_ISSUED,
 )
-
-
-def _check_fields(fields: dict, allowed: set[str]) -> None:
-    errors = {name.removesuffix("_id"): ["This field is set by OpenAIMS, not here."] for name in set(fields) - allowed}
-    if errors:
-        raise ValidationError(errors)
-
-
-def _member(actor: Actor, value, field: str) -> User | None:
-    if value is None or value == "":
-        return None
-    pk = str(getattr(value, "pk", value))
-    membership = Membership.objects.filter(organization=actor.organization, user_id=pk).select_related("user").first()
-    if membership is None:
-        raise ValidationError({field: [f"No member with id {pk} in this organization."]})
-    return membership.user
 
 
 def _text(fields: dict, *names: str) -> dict:
@@ -90,11 +81,11 @@ def _review_fields(actor: Actor, fields: dict) -> dict:
     if "chair_id" in fields:
         fields["chair"] = fields.pop("chair_id")
     if "chair" in fields:
-        fields["chair"] = _member(actor, fields["chair"], "chair")
+        fields["chair"] = organization_member(actor, fields["chair"], "chair")
     if "attendees" in fields:
         if fields["attendees"] is None:
             raise ValidationError({"attendees": ["Must be a list (an empty list for none)."]})
-        fields["attendees"] = [_member(actor, member, "attendees") for member in fields["attendees"]]
+        fields["attendees"] = [organization_member(actor, member, "attendees") for member in fields["attendees"]]
     if "interval_months" in fields and fields["interval_months"] is None:
         raise ValidationError({"interval_months": ["Required: the months until the next review is due."]})
     return fields
@@ -103,7 +94,7 @@ def _review_fields(actor: Actor, fields: dict) -> dict:
 def management_review_create(*, actor: Actor, **fields) -> ManagementReview:
     """Plan a review; it gets the organization's next number (MR-0001) and starts planned."""
     actor.require(Permission.CREATE)
-    _check_fields(fields, REVIEW_FIELDS)
+    refuse_unsettable(fields, REVIEW_FIELDS)
     fields = _review_fields(actor, fields)
     with transaction.atomic():
         lock_organization(actor.organization)
@@ -115,7 +106,7 @@ def management_review_create(*, actor: Actor, **fields) -> ManagementReview:
 def management_review_update(*, actor: Actor, management_review: ManagementReview, **fields) -> ManagementReview:
     """Change a planned review; once held, only its title, chair, attendees and summary; never once issued."""
     actor.require(Permission.CHANGE)
-    _check_fields(fields, REVIEW_FIELDS)
+    refuse_unsettable(fields, REVIEW_FIELDS)
     fields = _review_fields(actor, fields)
     with transaction.atomic():
         current = _locked(management_review)
@@ -237,7 +228,7 @@ def _open_review(review: ManagementReview, what: str) -> ManagementReview:
 def review_decision_create(*, actor: Actor, **fields) -> ReviewDecision:
     """Record a decision of a held review (not once its minutes are issued)."""
     actor.require(Permission.CREATE)
-    _check_fields(fields, DECISION_FIELDS)
+    refuse_unsettable(fields, DECISION_FIELDS)
     fields = _text(dict(fields), "text")
     review = _review_of(actor, fields)
     if fields.get("category") not in (None, *ReviewDecisionCategory.values):
@@ -249,7 +240,7 @@ def review_decision_create(*, actor: Actor, **fields) -> ReviewDecision:
 
 def review_decision_update(*, actor: Actor, review_decision: ReviewDecision, **fields) -> ReviewDecision:
     actor.require(Permission.CHANGE)
-    _check_fields(fields, DECISION_FIELDS - {"review", "review_id"})
+    refuse_unsettable(fields, DECISION_FIELDS - {"review", "review_id"})
     fields = _text(dict(fields), "text")
     with transaction.atomic():
         _open_review(review_decision.review, "its decisions are kept as issued")
@@ -271,7 +262,7 @@ def _action_fields(actor: Actor, fields: dict, review: ManagementReview | None) 
     if "owner_id" in fields:
         fields["owner"] = fields.pop("owner_id")
     if "owner" in fields:
-        fields["owner"] = _member(actor, fields["owner"], "owner")
+        fields["owner"] = organization_member(actor, fields["owner"], "owner")
         if fields["owner"] is None:
             raise ValidationError({"owner": ["Required: the member who carries the action."]})
     if "decision_id" in fields:
@@ -292,7 +283,7 @@ def _action_fields(actor: Actor, fields: dict, review: ManagementReview | None) 
 def review_action_create(*, actor: Actor, **fields) -> ReviewAction:
     """Give an action of a held review an owner and a due date (not before the review)."""
     actor.require(Permission.CREATE)
-    _check_fields(fields, ACTION_FIELDS)
+    refuse_unsettable(fields, ACTION_FIELDS)
     fields = dict(fields)
     review = _review_of(actor, fields)
     fields = _action_fields(actor, fields, review)
@@ -311,7 +302,7 @@ def review_action_create(*, actor: Actor, **fields) -> ReviewAction:
 def review_action_update(*, actor: Actor, review_action: ReviewAction, **fields) -> ReviewAction:
     """Change an open action of a review whose minutes are not issued yet."""
     actor.require(Permission.CHANGE)
-    _check_fields(fields, ACTION_FIELDS - {"review", "review_id"})
+    refuse_unsettable(fields, ACTION_FIELDS - {"review", "review_id"})
     fields = _action_fields(actor, fields, review_action.review)
     with transaction.atomic():
         _open_review(review_action.review, "its actions are kept as issued (record their progress: done, cancelled)")
